@@ -1,0 +1,14 @@
+//! Types and rules of the domain: rating scales and forms, statistics, months in Vietnam's time
+//! zone, roles. Nothing here does I/O.
+
+pub mod avatar;
+pub mod form;
+pub mod msg;
+pub mod password;
+pub mod role;
+pub mod scale;
+pub mod stats;
+pub mod time;
+pub mod unit;
+
+pub use msg::Msg;

@@ -1,0 +1,177 @@
+//! Instants and Vietnamese calendar months. Instants are stored as milliseconds since the Unix
+//! epoch (UTC); months, days and working hours are those of Asia/Ho_Chi_Minh.
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono_tz::Asia::Ho_Chi_Minh;
+use serde::{Deserialize, Serialize};
+
+pub type Millis = i64;
+
+pub fn now_ms() -> Millis {
+    Utc::now().timestamp_millis()
+}
+
+/// The local date-time of an instant, for display: "dd/MM/yyyy HH:mm".
+pub fn format_local(ms: Millis) -> String {
+    match Utc.timestamp_millis_opt(ms).single() {
+        Some(t) => t
+            .with_timezone(&Ho_Chi_Minh)
+            .format("%d/%m/%Y %H:%M")
+            .to_string(),
+        None => String::new(),
+    }
+}
+
+pub fn to_local(ms: Millis) -> Option<DateTime<chrono_tz::Tz>> {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.with_timezone(&Ho_Chi_Minh))
+}
+
+/// Start of a local calendar day, as an instant.
+pub fn local_midnight(date: NaiveDate) -> Millis {
+    Ho_Chi_Minh
+        .from_local_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight exists"))
+        .single()
+        .expect("Asia/Ho_Chi_Minh has no DST gaps since 1975")
+        .timestamp_millis()
+}
+
+/// A calendar month in Vietnam, e.g. "2026-10".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Month {
+    pub year: i32,
+    pub month: u32,
+}
+
+impl Month {
+    pub fn new(year: i32, month: u32) -> Option<Month> {
+        ((1..=12).contains(&month) && (1900..=9999).contains(&year))
+            .then_some(Month { year, month })
+    }
+
+    pub fn containing(ms: Millis) -> Month {
+        let local = to_local(ms).expect("valid instant");
+        Month {
+            year: local.year(),
+            month: local.month(),
+        }
+    }
+
+    pub fn current() -> Month {
+        Month::containing(now_ms())
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("valid month")
+    }
+
+    pub fn next(self) -> Month {
+        if self.month == 12 {
+            Month {
+                year: self.year + 1,
+                month: 1,
+            }
+        } else {
+            Month {
+                year: self.year,
+                month: self.month + 1,
+            }
+        }
+    }
+
+    pub fn prev(self) -> Month {
+        if self.month == 1 {
+            Month {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            Month {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
+    }
+
+    /// The half-open range of instants [start, end) of this month in Vietnam.
+    pub fn range(self) -> (Millis, Millis) {
+        (
+            local_midnight(self.first_day()),
+            local_midnight(self.next().first_day()),
+        )
+    }
+
+    /// "10/2026", as Vietnamese reports write a month.
+    pub fn display_vi(self) -> String {
+        format!("{:02}/{}", self.month, self.year)
+    }
+}
+
+impl std::fmt::Display for Month {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl std::str::FromStr for Month {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("'{s}' is not a month (YYYY-MM)");
+        let (y, m) = s.trim().split_once('-').ok_or_else(bad)?;
+        let (y, m) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+        Month::new(y, m).ok_or_else(bad)
+    }
+}
+
+impl TryFrom<String> for Month {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<Month> for String {
+    fn from(m: Month) -> String {
+        m.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn month_starts_at_local_midnight() {
+        let (start, end) = Month::new(2026, 10).unwrap().range();
+        // 2026-10-01 00:00 +07:00 = 2026-09-30 17:00 UTC
+        assert_eq!(
+            start,
+            Utc.with_ymd_and_hms(2026, 9, 30, 17, 0, 0)
+                .unwrap()
+                .timestamp_millis()
+        );
+        assert_eq!(
+            end,
+            Utc.with_ymd_and_hms(2026, 10, 31, 17, 0, 0)
+                .unwrap()
+                .timestamp_millis()
+        );
+        // 23:30 UTC on 31 Oct is already November in Hà Nội
+        let late = Utc
+            .with_ymd_and_hms(2026, 10, 31, 23, 30, 0)
+            .unwrap()
+            .timestamp_millis();
+        assert_eq!(Month::containing(late), Month::new(2026, 11).unwrap());
+    }
+
+    #[test]
+    fn month_parses_and_wraps_years() {
+        let m: Month = "2026-12".parse().unwrap();
+        assert_eq!(m.next().to_string(), "2027-01");
+        assert_eq!(m.next().prev(), m);
+        assert!("2026-13".parse::<Month>().is_err());
+        assert!("tháng 10".parse::<Month>().is_err());
+    }
+}

@@ -1,0 +1,8 @@
+//! Hài Lòng: citizen satisfaction and one-stop service tracking for Vietnamese public
+//! administration. Layers depend one way: `web` and `cli` → `report` → `store` → `domain`.
+
+pub mod cli;
+pub mod domain;
+pub mod report;
+pub mod store;
+pub mod web;

@@ -1,0 +1,184 @@
+//! All SQL lives here. `Store` is one concrete type over the two supported databases; each public
+//! method is one use case in its own transaction. SQL is written once where SQLite and PostgreSQL
+//! agree (`$n` placeholders work in both) and branched explicitly where they do not.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+use crate::domain::Msg;
+
+pub mod counters;
+pub mod forms;
+pub mod kiosks;
+pub mod officials;
+pub mod ratings;
+pub mod reports;
+pub mod units;
+pub mod users;
+
+/// Runs `$body` with `$pool` bound to whichever pool the store holds. The body is compiled once
+/// per backend, so the same query code serves both when the SQL agrees.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL '{0}': use sqlite://FILE or postgres://…")]
+    BadUrl(String),
+    /// The thing asked for does not exist.
+    #[error("{0}")]
+    NotFound(Msg),
+    /// The request contradicts what is stored (a duplicate code, a second rating of a dossier…).
+    #[error("{0}")]
+    Conflict(Msg),
+    /// The request itself is wrong.
+    #[error("{0}")]
+    Invalid(Msg),
+    /// A bulk import failed on one row; nothing of the import was kept.
+    #[error("line {line}: {msg}")]
+    ImportRow { line: u64, msg: Msg },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl StoreError {
+    pub fn not_found(vi: impl Into<String>, en: impl Into<String>) -> Self {
+        StoreError::NotFound(Msg::new(vi, en))
+    }
+    pub fn conflict(vi: impl Into<String>, en: impl Into<String>) -> Self {
+        StoreError::Conflict(Msg::new(vi, en))
+    }
+    pub fn invalid(vi: impl Into<String>, en: impl Into<String>) -> Self {
+        StoreError::Invalid(Msg::new(vi, en))
+    }
+}
+
+/// Is this a unique-constraint violation (same meaning on both backends)?
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+/// Turns a unique violation into a user-facing conflict, passing other errors through.
+pub(crate) fn unique_as(
+    e: sqlx::Error,
+    vi: impl Into<String>,
+    en: impl Into<String>,
+) -> StoreError {
+    if is_unique_violation(&e) {
+        StoreError::conflict(vi, en)
+    } else {
+        StoreError::Db(e)
+    }
+}
+
+/// The recursive CTE that lists a unit and everything below it; `$1` is the root unit id.
+pub(crate) const SUBTREE_CTE: &str = "WITH RECURSIVE subtree(id) AS (
+        SELECT id FROM units WHERE id = $1
+        UNION ALL
+        SELECT u.id FROM units u JOIN subtree s ON u.parent_id = s.id)";
+
+impl Store {
+    /// Opens the database named by `url` with durable settings: a write is acknowledged only
+    /// once it is on disk (SQLite WAL with synchronous=FULL, PostgreSQL synchronous_commit=on).
+    pub async fn connect(url: &str) -> Result<Store> {
+        if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .min_connections(1)
+                .connect_with(opts)
+                .await?;
+            Ok(Store::Sqlite(pool))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts = PgConnectOptions::from_str(url)?
+                .options([("synchronous_commit", "on"), ("timezone", "UTC")]);
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Ok(Store::Postgres(pool))
+        } else {
+            Err(StoreError::BadUrl(url.to_string()))
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Store::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
+            Store::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, p => p.close().await)
+    }
+
+    /// Cheap liveness probe for /healthz.
+    pub async fn ping(&self) -> Result<()> {
+        with_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// True when no unit exists yet: the demo loader only fills an empty database.
+    pub async fn is_empty(&self) -> Result<bool> {
+        let n: i64 = with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM units").fetch_one(p).await)?;
+        Ok(n == 0)
+    }
+
+    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(
+            with_pool!(self, p => sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key).fetch_optional(p).await)?,
+        )
+    }
+
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        with_pool!(self, p => sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key).bind(value).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Records who changed what, for accountability.
+    pub async fn audit(&self, user_id: Option<i64>, action: &str, detail: &str) -> Result<()> {
+        with_pool!(self, p => sqlx::query("INSERT INTO audit_log (at, user_id, action, detail) VALUES ($1, $2, $3, $4)")
+            .bind(crate::domain::time::now_ms()).bind(user_id).bind(action).bind(detail).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+}
