@@ -1,0 +1,180 @@
+//! CSV and XLSX renderings of reports, with Vietnamese headers.
+
+use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook};
+
+use super::{OfficialMonthReport, OfficialRow, ReportError};
+use crate::domain::time::Month;
+
+fn headers(r: &OfficialMonthReport) -> Vec<String> {
+    let mut h = vec![
+        "Mã cán bộ".to_string(),
+        "Họ và tên".into(),
+        "Chức vụ".into(),
+        "Đơn vị".into(),
+        "Số phiếu".into(),
+    ];
+    for l in &r.levels {
+        h.push(format!("{} (phiếu)", l.label_vi));
+        h.push(format!("{} (%)", l.label_vi));
+    }
+    h.extend([
+        "Tỷ lệ hài lòng (%)".to_string(),
+        "Khoảng tin cậy 95% – cận dưới (%)".into(),
+        "Khoảng tin cậy 95% – cận trên (%)".into(),
+        "Rất hài lòng (%)".into(),
+        "Phiếu bị loại (đánh dấu lạm dụng)".into(),
+        format!("Dưới {} phiếu", r.min_n),
+    ]);
+    h
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|x| format!("{:.1}", x * 100.0)).unwrap_or_default()
+}
+
+fn csv_row(row: &OfficialRow) -> Vec<String> {
+    let mut v = vec![
+        row.code.clone(),
+        row.full_name.clone(),
+        row.title.clone(),
+        row.unit_name.clone(),
+        row.ballots.to_string(),
+    ];
+    for (c, s) in row.counts.iter().zip(&row.shares) {
+        v.push(c.to_string());
+        v.push(pct(*s));
+    }
+    v.extend([
+        pct(row.satisfaction_rate),
+        pct(row.satisfaction_low),
+        pct(row.satisfaction_high),
+        pct(row.very_satisfied_rate),
+        row.flagged.to_string(),
+        if row.below_min_n {
+            "x".into()
+        } else {
+            String::new()
+        },
+    ]);
+    v
+}
+
+/// UTF-8 with a byte-order mark, so Excel shows the diacritics; percentages as numbers with a
+/// dot, one decimal.
+pub fn official_month_csv(r: &OfficialMonthReport) -> Result<Vec<u8>, ReportError> {
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let err = |e: csv::Error| ReportError::Export(e.to_string());
+    w.write_record(headers(r)).map_err(err)?;
+    for row in r.rows.iter().chain(std::iter::once(&r.total)) {
+        w.write_record(csv_row(row)).map_err(err)?;
+    }
+    w.into_inner()
+        .map_err(|e| ReportError::Export(e.to_string()))
+}
+
+pub fn official_month_xlsx(r: &OfficialMonthReport) -> Result<Vec<u8>, ReportError> {
+    let x = |e: rust_xlsxwriter::XlsxError| ReportError::Export(e.to_string());
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Đánh giá cán bộ").map_err(x)?;
+    let title = Format::new().set_bold().set_font_size(14);
+    let head = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_background_color(Color::RGB(0xDCE6F1))
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let pct_f = Format::new().set_num_format("0.0%");
+    let grey = Format::new().set_font_color(Color::Gray);
+    let grey_pct = Format::new()
+        .set_num_format("0.0%")
+        .set_font_color(Color::Gray);
+    let bold = Format::new().set_bold();
+    let bold_pct = Format::new().set_bold().set_num_format("0.0%");
+
+    let month: Month = r.month.parse().map_err(ReportError::Export)?;
+    ws.write_string_with_format(
+        0,
+        0,
+        format!(
+            "KẾT QUẢ ĐÁNH GIÁ SỰ HÀI LÒNG ĐỐI VỚI CÁN BỘ, CÔNG CHỨC – THÁNG {}",
+            month.display_vi()
+        ),
+        &title,
+    )
+    .map_err(x)?;
+    ws.write_string(
+        1,
+        0,
+        format!("Đơn vị: {} (mã {})", r.unit_name, r.unit_code),
+    )
+    .map_err(x)?;
+    ws.write_string(2, 0, format!(
+        "Không tính {} phiếu bị đánh dấu lạm dụng. Dòng chữ xám: dưới {} phiếu, chưa đủ để đánh giá. Khoảng tin cậy 95% theo phương pháp Wilson.",
+        r.excluded_flagged, r.min_n)).map_err(x)?;
+    let hrow = 4u32;
+    for (i, h) in headers(r).iter().enumerate() {
+        ws.write_string_with_format(hrow, i as u16, h, &head)
+            .map_err(x)?;
+    }
+    ws.set_row_height(hrow, 45).map_err(x)?;
+    let rows = r
+        .rows
+        .iter()
+        .map(|row| (row, false))
+        .chain(std::iter::once((&r.total, true)));
+    for (i, (row, is_total)) in rows.enumerate() {
+        let y = hrow + 1 + i as u32;
+        let (tf, pf) = if is_total {
+            (&bold, &bold_pct)
+        } else if row.below_min_n {
+            (&grey, &grey_pct)
+        } else {
+            (&Format::new(), &pct_f)
+        };
+        let mut col = 0u16;
+        for s in [&row.code, &row.full_name, &row.title, &row.unit_name] {
+            ws.write_string_with_format(y, col, s, tf).map_err(x)?;
+            col += 1;
+        }
+        ws.write_number_with_format(y, col, row.ballots as f64, tf)
+            .map_err(x)?;
+        col += 1;
+        let put_pct = |ws: &mut rust_xlsxwriter::Worksheet,
+                       col: u16,
+                       v: Option<f64>|
+         -> Result<(), ReportError> {
+            if let Some(v) = v {
+                ws.write_number_with_format(y, col, v, pf).map_err(x)?;
+            }
+            Ok(())
+        };
+        for (c, s) in row.counts.iter().zip(&row.shares) {
+            ws.write_number_with_format(y, col, *c as f64, tf)
+                .map_err(x)?;
+            put_pct(ws, col + 1, *s)?;
+            col += 2;
+        }
+        for v in [
+            row.satisfaction_rate,
+            row.satisfaction_low,
+            row.satisfaction_high,
+            row.very_satisfied_rate,
+        ] {
+            put_pct(ws, col, v)?;
+            col += 1;
+        }
+        ws.write_number_with_format(y, col, row.flagged as f64, tf)
+            .map_err(x)?;
+        if row.below_min_n && !is_total {
+            ws.write_string_with_format(y, col + 1, "x", tf)
+                .map_err(x)?;
+        }
+    }
+    ws.set_column_width(0, 12).map_err(x)?;
+    ws.set_column_width(1, 26).map_err(x)?;
+    ws.set_column_width(2, 18).map_err(x)?;
+    ws.set_column_width(3, 22).map_err(x)?;
+    ws.set_freeze_panes(hrow + 1, 2).map_err(x)?;
+    wb.save_to_buffer().map_err(x)
+}

@@ -1,0 +1,15 @@
+//! Reports: figures shaped from the store's counts with the domain's statistics, and their
+//! exports. Pages, API and files all read the same report value, so they cannot disagree.
+
+pub mod export;
+pub mod official_month;
+
+pub use official_month::{OfficialMonthReport, OfficialRow};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("export failed: {0}")]
+    Export(String),
+}
