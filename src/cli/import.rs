@@ -1,0 +1,316 @@
+//! `hailong import units|officials|counters FILE`: CSV loads that are all or nothing. Columns
+//! are matched by header name (any order, extra columns ignored); see docs/IMPORT.md.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use chrono::NaiveDate;
+use clap::Subcommand;
+
+use crate::domain::unit::UnitLevel;
+use crate::store::StoreError;
+use crate::store::counters::CounterImportRow;
+use crate::store::officials::OfficialImportRow;
+use crate::store::units::{ImportSummary, UnitImportRow};
+
+#[derive(Subcommand, Debug)]
+pub enum ImportWhat {
+    /// Units: province_code, province_name, [district_code, district_name], [commune_code,
+    /// commune_name], [valid_from], [valid_to]. Reads ../shared/data/units-2025-07.csv as is.
+    Units {
+        file: PathBuf,
+        /// Start date for rows without a valid_from column (e.g. 2025-07-01).
+        #[arg(long)]
+        valid_from: Option<NaiveDate>,
+    },
+    /// Officials: unit_code, code, full_name, [title].
+    Officials { file: PathBuf },
+    /// Counters: unit_code, center_name, counter_code, counter_name.
+    Counters { file: PathBuf },
+}
+
+/// A CSV file read into rows of named cells, each with its line number.
+pub struct Table {
+    headers: HashMap<String, usize>,
+    rows: Vec<(u64, csv::StringRecord)>,
+}
+
+impl Table {
+    pub fn read(path: &Path) -> anyhow::Result<Table> {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        Table::parse(&bytes)
+    }
+
+    pub fn parse(bytes: &[u8]) -> anyhow::Result<Table> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(bytes);
+        let headers = rdr
+            .headers()
+            .context("line 1: cannot read the header row")?
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.trim().to_lowercase(), i))
+            .collect();
+        let mut rows = Vec::new();
+        for rec in rdr.records() {
+            let rec = rec.map_err(|e| {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                anyhow::anyhow!("line {line}: {e}")
+            })?;
+            let line = rec.position().map(|p| p.line()).unwrap_or(0);
+            if rec.iter().all(|c| c.is_empty()) {
+                continue;
+            }
+            rows.push((line, rec));
+        }
+        Ok(Table { headers, rows })
+    }
+
+    pub fn require(&self, cols: &[&str]) -> anyhow::Result<()> {
+        for c in cols {
+            if !self.headers.contains_key(*c) {
+                bail!("line 1: missing column '{c}' (thiếu cột '{c}')");
+            }
+        }
+        Ok(())
+    }
+
+    pub fn has(&self, col: &str) -> bool {
+        self.headers.contains_key(col)
+    }
+
+    pub fn cell<'a>(&self, rec: &'a csv::StringRecord, col: &str) -> &'a str {
+        self.headers
+            .get(col)
+            .and_then(|i| rec.get(*i))
+            .unwrap_or("")
+    }
+
+    /// A cell that must not be empty.
+    pub fn need<'a>(
+        &self,
+        line: u64,
+        rec: &'a csv::StringRecord,
+        col: &str,
+    ) -> anyhow::Result<&'a str> {
+        let v = self.cell(rec, col);
+        if v.is_empty() {
+            bail!("line {line}: '{col}' is empty (cột '{col}' để trống)");
+        }
+        Ok(v)
+    }
+
+    pub fn rows(&self) -> &[(u64, csv::StringRecord)] {
+        &self.rows
+    }
+}
+
+fn date(line: u64, s: &str, col: &str) -> anyhow::Result<Option<NaiveDate>> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| anyhow::anyhow!("line {line}: '{col}' is not a date YYYY-MM-DD: '{s}'"))
+}
+
+/// Turns the unit table into parent-first rows: each line may define a province, a district
+/// and a commune; a unit repeated on later lines must keep the same name.
+pub fn unit_rows(t: &Table, default_from: Option<NaiveDate>) -> anyhow::Result<Vec<UnitImportRow>> {
+    t.require(&["province_code", "province_name"])?;
+    let three_level = t.has("district_code");
+    let mut seen: HashMap<(UnitLevel, String), (String, u64)> = HashMap::new();
+    let mut out = Vec::new();
+    for (line, rec) in t.rows() {
+        let line = *line;
+        let from = match date(line, t.cell(rec, "valid_from"), "valid_from")? {
+            Some(d) => Some(d),
+            None => default_from,
+        };
+        let to = date(line, t.cell(rec, "valid_to"), "valid_to")?;
+        let mut levels = vec![(UnitLevel::Province, "province_code", "province_name")];
+        if three_level && !t.cell(rec, "district_code").is_empty() {
+            levels.push((UnitLevel::District, "district_code", "district_name"));
+        }
+        if !t.cell(rec, "commune_code").is_empty() || !t.cell(rec, "commune_name").is_empty() {
+            levels.push((UnitLevel::Commune, "commune_code", "commune_name"));
+        }
+        let mut parent: Option<String> = None;
+        for (i, (level, code_col, name_col)) in levels.iter().enumerate() {
+            let code = t.need(line, rec, code_col)?.to_string();
+            let name = t.need(line, rec, name_col)?.to_string();
+            if !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+                bail!("line {line}: '{code_col}' must be letters and digits: '{code}'");
+            }
+            let last = i == levels.len() - 1;
+            match seen.get(&(*level, code.clone())) {
+                Some((n, first)) if *n != name => {
+                    bail!(
+                        "line {line}: code {code} is named '{name}' here but '{n}' on line {first}"
+                    );
+                }
+                Some(_) if !last => {}
+                Some((_, first)) => bail!("line {line}: unit {code} already given on line {first}"),
+                None => {
+                    seen.insert((*level, code.clone()), (name.clone(), line));
+                    out.push(UnitImportRow {
+                        line,
+                        level: *level,
+                        code: code.clone(),
+                        name,
+                        parent_code: parent.clone(),
+                        // Validity dates describe the row's own (deepest) unit; parents defined
+                        // implicitly share the start date.
+                        valid_from: from,
+                        valid_to: if last { to } else { None },
+                    });
+                }
+            }
+            parent = Some(code);
+        }
+    }
+    Ok(out)
+}
+
+pub fn official_rows(t: &Table) -> anyhow::Result<Vec<OfficialImportRow>> {
+    t.require(&["unit_code", "code", "full_name"])?;
+    let mut seen = HashMap::new();
+    t.rows()
+        .iter()
+        .map(|(line, rec)| {
+            let line = *line;
+            let code = t.need(line, rec, "code")?.to_string();
+            if let Some(first) = seen.insert(code.clone(), line) {
+                bail!("line {line}: official code {code} already given on line {first}");
+            }
+            Ok(OfficialImportRow {
+                line,
+                unit_code: t.need(line, rec, "unit_code")?.to_string(),
+                code,
+                full_name: t.need(line, rec, "full_name")?.to_string(),
+                title: t.cell(rec, "title").to_string(),
+            })
+        })
+        .collect()
+}
+
+pub fn counter_rows(t: &Table) -> anyhow::Result<Vec<CounterImportRow>> {
+    t.require(&["unit_code", "center_name", "counter_code", "counter_name"])?;
+    t.rows()
+        .iter()
+        .map(|(line, rec)| {
+            let line = *line;
+            Ok(CounterImportRow {
+                line,
+                unit_code: t.need(line, rec, "unit_code")?.to_string(),
+                center_name: t.need(line, rec, "center_name")?.to_string(),
+                counter_code: t.need(line, rec, "counter_code")?.to_string(),
+                counter_name: t.need(line, rec, "counter_name")?.to_string(),
+            })
+        })
+        .collect()
+}
+
+fn store_err(e: StoreError) -> anyhow::Error {
+    match e {
+        StoreError::ImportRow { line, msg } => {
+            anyhow::anyhow!("line {line}: {} ({})", msg.en, msg.vi)
+        }
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+fn report(what: &str, s: ImportSummary) {
+    println!(
+        "{what}: {} created, {} updated (tạo mới {}, cập nhật {}); nothing kept on error",
+        s.created, s.updated, s.created, s.updated
+    );
+}
+
+pub async fn run(database_url: &str, what: ImportWhat) -> anyhow::Result<()> {
+    // Parse the whole file before touching the database: a bad line costs nothing.
+    match what {
+        ImportWhat::Units { file, valid_from } => {
+            let rows = unit_rows(&Table::read(&file)?, valid_from)?;
+            let store = super::open_store(database_url).await?;
+            report("units", store.import_units(&rows).await.map_err(store_err)?);
+        }
+        ImportWhat::Officials { file } => {
+            let rows = official_rows(&Table::read(&file)?)?;
+            let store = super::open_store(database_url).await?;
+            report(
+                "officials",
+                store.import_officials(&rows).await.map_err(store_err)?,
+            );
+        }
+        ImportWhat::Counters { file } => {
+            let rows = counter_rows(&Table::read(&file)?)?;
+            let store = super::open_store(database_url).await?;
+            report(
+                "counters",
+                store.import_counters(&rows).await.map_err(store_err)?,
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_unit_file_format_gives_provinces_then_communes() {
+        let t = Table::parse("province_code,province_name,commune_code,commune_name\n56,Tỉnh Khánh Hòa,22525,Xã Vạn Hưng\n56,Tỉnh Khánh Hòa,22516,Xã Vạn Thắng\n".as_bytes()).unwrap();
+        let rows = unit_rows(&t, None).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(
+            (rows[0].level, rows[0].code.as_str()),
+            (UnitLevel::Province, "56")
+        );
+        assert_eq!(rows[2].parent_code.as_deref(), Some("56"));
+        assert_eq!(rows[2].line, 3);
+    }
+
+    #[test]
+    fn three_level_rows_hang_communes_under_districts() {
+        let t = Table::parse("province_code,province_name,district_code,district_name,commune_code,commune_name,valid_to\n56,Tỉnh Khánh Hòa,571,Huyện Vạn Ninh,22525,Xã Vạn Hưng,2025-06-30\n".as_bytes()).unwrap();
+        let rows = unit_rows(&t, None).unwrap();
+        assert_eq!(
+            rows.iter().map(|r| r.level).collect::<Vec<_>>(),
+            vec![UnitLevel::Province, UnitLevel::District, UnitLevel::Commune]
+        );
+        assert_eq!(rows[2].parent_code.as_deref(), Some("571"));
+        assert_eq!(rows[2].valid_to, NaiveDate::from_ymd_opt(2025, 6, 30));
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let t = Table::parse("province_code,province_name,commune_code,commune_name\n56,Tỉnh Khánh Hòa,22525,Xã Vạn Hưng\n56,Tỉnh Khác,22516,Xã Vạn Thắng\n".as_bytes()).unwrap();
+        let e = unit_rows(&t, None).unwrap_err().to_string();
+        assert!(e.starts_with("line 3:"), "{e}");
+        let t = Table::parse(
+            "province_code,province_name,commune_code,commune_name\n56,,22525,Xã Vạn Hưng\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        assert!(
+            unit_rows(&t, None)
+                .unwrap_err()
+                .to_string()
+                .starts_with("line 2:")
+        );
+        let t = Table::parse("province,name\n".as_bytes()).unwrap();
+        assert!(
+            unit_rows(&t, None)
+                .unwrap_err()
+                .to_string()
+                .contains("missing column 'province_code'")
+        );
+    }
+}

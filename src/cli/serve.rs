@@ -1,0 +1,66 @@
+//! `hailong serve`: the web service.
+
+use std::net::SocketAddr;
+
+use clap::Args;
+
+use crate::web::{Application, Settings, shutdown_signal};
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "HAILONG_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Load demo data (one province, its communes, officials and 12 months of ratings) when the
+    /// database is empty.
+    #[arg(long, env = "HAILONG_DEMO")]
+    pub demo: bool,
+    /// Always mark cookies Secure (set this when served over HTTPS; requests forwarded with
+    /// X-Forwarded-Proto: https get Secure cookies anyway).
+    #[arg(long, env = "HAILONG_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Seconds a kiosk must wait between two ratings.
+    #[arg(long, env = "HAILONG_KIOSK_REPEAT_SECONDS", default_value_t = 30)]
+    pub kiosk_repeat_seconds: i64,
+    /// Seconds of inactivity before the kiosk returns to its start screen.
+    #[arg(long, env = "HAILONG_KIOSK_IDLE_SECONDS", default_value_t = 20)]
+    pub kiosk_idle_seconds: i64,
+    /// Password attempts allowed per minute, per address and per username.
+    #[arg(long, env = "HAILONG_LOGIN_ATTEMPTS_PER_MINUTE", default_value_t = 10)]
+    pub login_attempts_per_minute: u32,
+    /// Minimum ballots for a row to be judged (below it: greyed, never ranked).
+    #[arg(long, env = "HAILONG_MIN_N", default_value_t = 30)]
+    pub min_n: u64,
+    /// Hours a staff session lasts.
+    #[arg(long, env = "HAILONG_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: i64,
+}
+
+pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
+    let store = super::open_store(database_url).await?;
+    let mut demo = false;
+    if args.demo {
+        if store.is_empty().await? {
+            tracing::info!("loading demo data");
+            let sum = super::demo::load(&store).await?;
+            tracing::info!(?sum, "demo data loaded");
+        }
+        demo = store.setting("demo").await?.is_some();
+    }
+    let settings = Settings {
+        listen: args.listen,
+        secure_cookies: args.secure_cookies,
+        kiosk_repeat_seconds: args.kiosk_repeat_seconds.max(0),
+        kiosk_idle_seconds: args.kiosk_idle_seconds.max(5),
+        login_attempts_per_minute: args.login_attempts_per_minute,
+        min_n: args.min_n,
+        session_hours: args.session_hours.max(1),
+        demo,
+    };
+    let app = Application::build(store.clone(), settings).await?;
+    tracing::info!(addr = %app.local_addr(), database = %super::redact(database_url), backend = store.backend(), "Hài Lòng is serving");
+    println!("Hài Lòng: http://{}", app.local_addr());
+    app.run_until(shutdown_signal()).await?;
+    store.close().await;
+    Ok(())
+}
