@@ -317,3 +317,95 @@ async fn revoking_a_kiosk_through_the_api_stops_its_token_at_once() {
         .unwrap();
     assert_eq!(gone.status(), 401);
 }
+
+/// The writer stores a burst of submissions in one transaction; each still gets its own
+/// outcome, the same as if it had come alone.
+#[tokio::test]
+async fn a_batch_gives_each_submission_its_own_outcome() {
+    use hailong::domain::form::{AnswerInput, Submission};
+    use hailong::store::ratings::{Channel, NewRating, Refusal, Saved, SubmitError};
+
+    let app = TestApp::spawn().await;
+    let s = seed(&app.store).await;
+    let (kiosk2, _) = app
+        .store
+        .kiosk_register(s.counter2, "Màn hình quầy 2")
+        .await
+        .unwrap();
+    let form = app.store.form_version(s.form_version_id).await.unwrap();
+    let t = now_ms();
+    let rating = |key: &str, device: i64, at: i64, dossier: Option<&str>| {
+        let answers = form
+            .definition
+            .questions
+            .iter()
+            .map(|q| AnswerInput {
+                question: q.key.clone(),
+                level: 5,
+            })
+            .collect();
+        let sub = Submission {
+            answers,
+            reasons: vec![],
+            comment: None,
+        };
+        NewRating {
+            idempotency_key: key.into(),
+            channel: Channel::Kiosk,
+            device_id: Some(device),
+            counter_id: Some(s.counter1),
+            session_id: None,
+            official_id: Some(s.official1),
+            unit_id: s.commune_a,
+            form_version_id: s.form_version_id,
+            scale: form.definition.scale,
+            rating: form.definition.check(&sub).unwrap(),
+            dossier_code: dossier.map(str::to_owned),
+            rated_at: at,
+            received_at: at,
+            repeat_window_ms: 30_000,
+        }
+    };
+    let first = rating("batch-key-0001", s.kiosk_id, t, None);
+    let pressed_again = rating("batch-key-0002", s.kiosk_id, t + 5_000, None);
+    let same_key = rating("batch-key-0001", s.kiosk_id, t, None);
+    let dossier = rating("batch-key-0003", kiosk2, t, Some("22525-261123-0001"));
+    let dossier_again = rating(
+        "batch-key-0004",
+        kiosk2,
+        t + 60_000,
+        Some("22525-261123-0001"),
+    );
+    let batch = [&first, &pressed_again, &same_key, &dossier, &dossier_again];
+    let out = app.store.ratings_insert_batch(&batch).await.unwrap();
+    let id = match out[0] {
+        Ok(Saved::Created(id)) => id,
+        ref other => panic!("first rating: {other:?}"),
+    };
+    assert!(matches!(
+        out[1],
+        Err(SubmitError::Refused(Refusal::TooSoon { wait_seconds: 25 }))
+    ));
+    assert!(matches!(out[2], Ok(Saved::Replayed(r)) if r == id));
+    assert!(matches!(out[3], Ok(Saved::Created(_))));
+    assert!(matches!(
+        out[4],
+        Err(SubmitError::Refused(Refusal::DossierRated))
+    ));
+    assert_eq!(app.store.rating_count().await.unwrap(), 2);
+    // Each stored rating has its answers, one row per question; the refused ones have none.
+    const ANSWERS: &str = "SELECT rating_id, question_key, level FROM rating_answers ORDER BY rating_id, question_key";
+    let answers: Vec<(i64, String, i16)> = match &app.store {
+        hailong::store::Store::Sqlite(p) => sqlx::query_as(ANSWERS).fetch_all(p).await.unwrap(),
+        hailong::store::Store::Postgres(p) => sqlx::query_as(ANSWERS).fetch_all(p).await.unwrap(),
+    };
+    let per_rating = form.definition.questions.len();
+    assert_eq!(answers.len(), 2 * per_rating, "{answers:?}");
+    assert!(answers.iter().all(|(_, _, level)| *level == 5));
+    assert_eq!(answers[0].0, id);
+
+    // Delivered again in a later batch (the acknowledgement was lost): same ids, nothing new.
+    let again = app.store.ratings_insert_batch(&[&first]).await.unwrap();
+    assert!(matches!(again[0], Ok(Saved::Replayed(r)) if r == id));
+    assert_eq!(app.store.rating_count().await.unwrap(), 2);
+}

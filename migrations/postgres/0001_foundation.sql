@@ -96,6 +96,9 @@ CREATE TABLE ratings (
     scale             SMALLINT NOT NULL CHECK (scale IN (2, 3, 5)),
     level             SMALLINT NOT NULL CHECK (level BETWEEN 1 AND 5),
     reasons           TEXT NOT NULL DEFAULT '[]',
+    -- The whole ballot as given, {"question key": level, ...}; rating_answers is filled from it
+    -- by a trigger, so a rating and its answers are one statement and one commit.
+    answers           TEXT NOT NULL DEFAULT '{}',
     comment           TEXT,
     dossier_code      TEXT UNIQUE,
     rated_at          BIGINT NOT NULL,
@@ -115,6 +118,16 @@ CREATE TABLE rating_answers (
     PRIMARY KEY (rating_id, question_key)
 );
 
+CREATE FUNCTION hailong_expand_answers() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO rating_answers (rating_id, question_key, level)
+    SELECT n.id, a.key, a.value::smallint FROM new_ratings n, jsonb_each_text(n.answers::jsonb) a;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER ratings_expand_answers AFTER INSERT ON ratings
+    REFERENCING NEW TABLE AS new_ratings
+    FOR EACH STATEMENT EXECUTE FUNCTION hailong_expand_answers();
+
 -- Ratings are evidence: they are flagged, never deleted or rewritten.
 CREATE FUNCTION hailong_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -123,7 +136,7 @@ END $$;
 CREATE TRIGGER ratings_no_delete BEFORE DELETE ON ratings
     FOR EACH ROW EXECUTE FUNCTION hailong_append_only();
 CREATE TRIGGER ratings_no_rewrite BEFORE UPDATE OF idempotency_key, channel, device_id, counter_id,
-    session_id, official_id, unit_id, form_version_id, scale, level, reasons, comment, dossier_code,
+    session_id, official_id, unit_id, form_version_id, scale, level, reasons, answers, comment, dossier_code,
     rated_at, received_at ON ratings
     FOR EACH ROW EXECUTE FUNCTION hailong_append_only();
 CREATE TRIGGER rating_answers_no_delete BEFORE DELETE ON rating_answers

@@ -1,11 +1,12 @@
 //! Ratings: append-only, written through a group-committing writer so that a burst of kiosk
 //! submissions shares one fsync instead of paying one each.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use super::{Result, SUBTREE_CTE, Store, StoreError, with_pool};
 use crate::domain::Msg;
@@ -134,80 +135,208 @@ pub struct RatingRow {
     pub flag_reason: Option<String>,
 }
 
-const INSERT_RATING: &str = "INSERT INTO ratings (idempotency_key, channel, device_id, counter_id, session_id,
-    official_id, unit_id, form_version_id, scale, level, reasons, comment, dossier_code, rated_at, received_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-    ON CONFLICT DO NOTHING RETURNING id";
+const INSERT_RATINGS: &str = "INSERT INTO ratings (idempotency_key, channel, device_id, counter_id,
+    session_id, official_id, unit_id, form_version_id, scale, level, reasons, answers, comment,
+    dossier_code, rated_at, received_at) ";
 
-/// Checks and inserts one rating inside the caller's transaction. Runs on either backend.
-macro_rules! insert_one {
-    ($conn:expr, $r:expr) => {{
+/// Binds one rating's values to a row of `INSERT_RATINGS`, on either backend.
+macro_rules! push_rating {
+    ($b:expr, $r:expr) => {{
         let r: &NewRating = $r;
-        let mut refused = None;
-        if let (Some(dev), true) = (r.device_id, r.repeat_window_ms > 0) {
-            let near: Option<Millis> = sqlx::query_scalar(
-                "SELECT rated_at FROM ratings WHERE device_id = $1 AND rated_at > $2 AND rated_at < $3
-                 AND idempotency_key <> $4 ORDER BY rated_at DESC LIMIT 1")
-                .bind(dev).bind(r.rated_at - r.repeat_window_ms).bind(r.rated_at + r.repeat_window_ms)
-                .bind(&r.idempotency_key).fetch_optional(&mut *$conn).await?;
-            if let Some(t) = near {
-                let wait = (t + r.repeat_window_ms - r.rated_at).max(1000);
-                refused = Some(Refusal::TooSoon { wait_seconds: (wait + 999) / 1000 });
-            }
-        }
-        if let Some(why) = refused {
-            // A replay of an already stored rating is not a repeat press.
-            let prior: Option<(i64, Option<i64>)> = sqlx::query_as("SELECT id, device_id FROM ratings WHERE idempotency_key = $1")
-                .bind(&r.idempotency_key).fetch_optional(&mut *$conn).await?;
-            match prior {
-                Some((id, dev)) if dev == r.device_id => Ok(Saved::Replayed(id)),
-                _ => Err(SubmitError::Refused(why)),
-            }
-        } else {
-            let reasons = serde_json::to_string(&r.rating.reasons).expect("strings serialise");
-            let id: Option<i64> = sqlx::query_scalar(INSERT_RATING)
-                .bind(&r.idempotency_key).bind(r.channel.as_str()).bind(r.device_id).bind(r.counter_id)
-                .bind(r.session_id).bind(r.official_id).bind(r.unit_id).bind(r.form_version_id)
-                .bind(r.scale.size()).bind(r.rating.headline.value()).bind(reasons).bind(&r.rating.comment)
-                .bind(&r.dossier_code).bind(r.rated_at).bind(r.received_at)
-                .fetch_optional(&mut *$conn).await?;
-            match id {
-                Some(id) => {
-                    let mut qb = sqlx::QueryBuilder::new("INSERT INTO rating_answers (rating_id, question_key, level) ");
-                    qb.push_values(&r.rating.answers, |mut b, (q, l)| {
-                        b.push_bind(id).push_bind(q.as_str()).push_bind(l.value());
-                    });
-                    qb.build().execute(&mut *$conn).await?;
-                    Ok(Saved::Created(id))
-                }
-                None => {
-                    let prior: Option<(i64, Option<i64>)> = sqlx::query_as("SELECT id, device_id FROM ratings WHERE idempotency_key = $1")
-                        .bind(&r.idempotency_key).fetch_optional(&mut *$conn).await?;
-                    match prior {
-                        Some((id, dev)) if dev == r.device_id => Ok(Saved::Replayed(id)),
-                        Some(_) => Err(SubmitError::Refused(Refusal::KeyTaken)),
-                        None => Err(SubmitError::Refused(Refusal::DossierRated)),
-                    }
-                }
-            }
-        }
+        let reasons = serde_json::to_string(&r.rating.reasons).expect("strings serialise");
+        let answers: serde_json::Map<String, serde_json::Value> = r
+            .rating
+            .answers
+            .iter()
+            .map(|(q, l)| (q.clone(), l.value().into()))
+            .collect();
+        $b.push_bind(r.idempotency_key.as_str())
+            .push_bind(r.channel.as_str())
+            .push_bind(r.device_id)
+            .push_bind(r.counter_id)
+            .push_bind(r.session_id)
+            .push_bind(r.official_id)
+            .push_bind(r.unit_id)
+            .push_bind(r.form_version_id)
+            .push_bind(r.scale.size())
+            .push_bind(r.rating.headline.value())
+            .push_bind(reasons)
+            .push_bind(serde_json::Value::Object(answers).to_string())
+            .push_bind(r.rating.comment.as_deref())
+            .push_bind(r.dossier_code.as_deref())
+            .push_bind(r.rated_at)
+            .push_bind(r.received_at);
     }};
 }
 
+/// What the writer decided for one submission before touching the table.
+#[derive(Debug, Clone)]
+enum Plan {
+    Insert,
+    Done(std::result::Result<Saved, Refusal>),
+    /// Same key as an earlier submission in this batch: it shares that one's outcome.
+    SameAs(usize),
+}
+
 impl Store {
-    /// Stores ratings in one transaction, one outcome per rating. A refusal of one rating does
-    /// not affect the others; a database failure fails the batch (the caller retries singly).
+    /// Stores a batch of ratings, one outcome per rating, in two statements whatever the batch
+    /// size: one reads the keys already stored and the devices' recent ratings, one inserts
+    /// every accepted rating (its answers follow by trigger) and commits. A refusal of one
+    /// rating does not affect the others; a database failure fails the batch (the caller
+    /// retries singly). The read needs no transaction: only one writer stores a given device's
+    /// ratings, and the insert skips anything that arrived since by its unique keys.
     pub async fn ratings_insert_batch(&self, batch: &[&NewRating]) -> Result<Vec<SubmitResult>> {
-        with_pool!(self, p => {
-            let mut tx = p.begin().await?;
+        // 16 parameters a row, 512 rows at most: under SQLite's 32,766 per statement.
+        const ROWS: usize = 512;
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        if batch.len() > ROWS {
             let mut out = Vec::with_capacity(batch.len());
-            for r in batch {
-                let res: SubmitResult = async { Ok::<SubmitResult, sqlx::Error>(insert_one!(tx, r)) }.await?;
-                out.push(res);
+            for chunk in batch.chunks(ROWS) {
+                out.extend(Box::pin(self.ratings_insert_batch(chunk)).await?);
             }
-            tx.commit().await?;
-            Ok(out)
-        })
+            return Ok(out);
+        }
+        let mut plan: Vec<Plan> = Vec::with_capacity(batch.len());
+        let mut first: HashMap<&str, usize> = HashMap::new();
+        for (i, r) in batch.iter().enumerate() {
+            match first.get(r.idempotency_key.as_str()) {
+                Some(&j) => plan.push(Plan::SameAs(j)),
+                None => {
+                    first.insert(&r.idempotency_key, i);
+                    plan.push(Plan::Insert);
+                }
+            }
+        }
+        let keyed: Vec<usize> = (0..batch.len())
+            .filter(|&i| matches!(plan[i], Plan::Insert))
+            .collect();
+        let devices: Vec<i64> = {
+            let mut d: Vec<i64> = keyed
+                .iter()
+                .filter(|&&i| batch[i].repeat_window_ms > 0)
+                .filter_map(|&i| batch[i].device_id)
+                .collect();
+            d.sort_unstable();
+            d.dedup();
+            d
+        };
+        let low = keyed
+            .iter()
+            .map(|&i| batch[i].rated_at - batch[i].repeat_window_ms)
+            .min()
+            .unwrap_or(0);
+        let high = keyed
+            .iter()
+            .map(|&i| batch[i].rated_at + batch[i].repeat_window_ms)
+            .max()
+            .unwrap_or(0);
+
+        let keys: Vec<&str> = keyed
+            .iter()
+            .map(|&i| batch[i].idempotency_key.as_str())
+            .collect();
+        let rows: Vec<(i64, String, Option<i64>, Millis)> = with_pool!(self, p => {
+            let mut qb = sqlx::QueryBuilder::new("SELECT id, idempotency_key, device_id, rated_at FROM ratings WHERE idempotency_key IN (");
+            let mut sep = qb.separated(", ");
+            for k in &keys {
+                sep.push_bind(*k);
+            }
+            qb.push(")");
+            if !devices.is_empty() {
+                qb.push(" UNION ALL SELECT id, idempotency_key, device_id, rated_at FROM ratings WHERE rated_at > ");
+                qb.push_bind(low).push(" AND rated_at < ").push_bind(high).push(" AND device_id IN (");
+                let mut sep = qb.separated(", ");
+                for d in &devices {
+                    sep.push_bind(*d);
+                }
+                qb.push(")");
+            }
+            qb.build_query_as().fetch_all(p).await
+        })?;
+        let mut known: HashMap<String, (i64, Option<i64>)> = HashMap::new();
+        let mut recent: HashMap<i64, Vec<Millis>> = HashMap::new();
+        for (id, key, dev, at) in rows {
+            if let Some(d) = dev.filter(|d| devices.binary_search(d).is_ok()) {
+                recent.entry(d).or_default().push(at);
+            }
+            known.insert(key, (id, dev));
+        }
+        for &i in &keyed {
+            let r = batch[i];
+            if let Some(&(id, dev)) = known.get(&r.idempotency_key) {
+                plan[i] = Plan::Done(if dev == r.device_id {
+                    Ok(Saved::Replayed(id))
+                } else {
+                    Err(Refusal::KeyTaken)
+                });
+                continue;
+            }
+            if let (Some(dev), true) = (r.device_id, r.repeat_window_ms > 0) {
+                let times = recent.entry(dev).or_default();
+                let near = times
+                    .iter()
+                    .copied()
+                    .filter(|t| {
+                        *t > r.rated_at - r.repeat_window_ms && *t < r.rated_at + r.repeat_window_ms
+                    })
+                    .max();
+                if let Some(t) = near {
+                    let wait = (t + r.repeat_window_ms - r.rated_at).max(1000);
+                    plan[i] = Plan::Done(Err(Refusal::TooSoon {
+                        wait_seconds: (wait + 999) / 1000,
+                    }));
+                    continue;
+                }
+                // Accepted: later presses in this batch are measured against it.
+                times.push(r.rated_at);
+            }
+        }
+        let accepted: Vec<usize> = (0..batch.len())
+            .filter(|&i| matches!(plan[i], Plan::Insert))
+            .collect();
+        let mut ids: HashMap<String, i64> = HashMap::with_capacity(accepted.len());
+        if !accepted.is_empty() {
+            let rows: Vec<(i64, String)> = with_pool!(self, p => {
+                let mut qb = sqlx::QueryBuilder::new(INSERT_RATINGS);
+                qb.push_values(&accepted, |mut b, &i| push_rating!(b, batch[i]));
+                // A row that hits a unique key (its dossier already rated) is skipped, not an error.
+                qb.push(" ON CONFLICT DO NOTHING RETURNING id, idempotency_key");
+                qb.build_query_as().fetch_all(p).await
+            })?;
+            ids.extend(rows.into_iter().map(|(id, k)| (k, id)));
+        }
+        let skipped: Vec<usize> = accepted
+            .iter()
+            .copied()
+            .filter(|&i| !ids.contains_key(&batch[i].idempotency_key))
+            .collect();
+        if !skipped.is_empty() {
+            // Rare: tell a dossier already rated from a key another channel stored meanwhile.
+            let rows: Vec<(i64, String, Option<i64>)> = with_pool!(self, p => {
+                let mut qb = sqlx::QueryBuilder::new("SELECT id, idempotency_key, device_id FROM ratings WHERE idempotency_key IN (");
+                let mut sep = qb.separated(", ");
+                for &i in &skipped {
+                    sep.push_bind(batch[i].idempotency_key.as_str());
+                }
+                qb.push(")");
+                qb.build_query_as().fetch_all(p).await
+            })?;
+            known.extend(rows.into_iter().map(|(id, k, d)| (k, (id, d))));
+        }
+        for &i in &accepted {
+            let r = batch[i];
+            plan[i] = Plan::Done(
+                match (ids.get(&r.idempotency_key), known.get(&r.idempotency_key)) {
+                    (Some(id), _) => Ok(Saved::Created(*id)),
+                    (None, Some(&(id, dev))) if dev == r.device_id => Ok(Saved::Replayed(id)),
+                    (None, Some(_)) => Err(Refusal::KeyTaken),
+                    (None, None) => Err(Refusal::DossierRated),
+                },
+            );
+        }
+        Ok(plan_outcomes(batch, &plan))
     }
 
     pub async fn rating_count(&self) -> Result<i64> {
@@ -278,23 +407,14 @@ impl Store {
     /// migration) in one transaction, a few hundred per statement: no repeat-press lock, no
     /// replays. Returns the new ids in input order; a key or dossier already stored fails all.
     pub async fn ratings_import(&self, ratings: &[NewRating]) -> Result<Vec<i64>> {
-        // 15 parameters a row: well under SQLite's limit of 32,766 per statement.
+        // 16 parameters a row: well under SQLite's limit of 32,766 per statement.
         const ROWS: usize = 500;
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
             let mut ids = Vec::with_capacity(ratings.len());
             for chunk in ratings.chunks(ROWS) {
-                let mut qb = sqlx::QueryBuilder::new("INSERT INTO ratings (idempotency_key, channel, device_id,
-                    counter_id, session_id, official_id, unit_id, form_version_id, scale, level, reasons, comment,
-                    dossier_code, rated_at, received_at) ");
-                qb.push_values(chunk, |mut b, r| {
-                    let reasons = serde_json::to_string(&r.rating.reasons).expect("strings serialise");
-                    b.push_bind(&r.idempotency_key).push_bind(r.channel.as_str()).push_bind(r.device_id)
-                        .push_bind(r.counter_id).push_bind(r.session_id).push_bind(r.official_id)
-                        .push_bind(r.unit_id).push_bind(r.form_version_id).push_bind(r.scale.size())
-                        .push_bind(r.rating.headline.value()).push_bind(reasons).push_bind(&r.rating.comment)
-                        .push_bind(&r.dossier_code).push_bind(r.rated_at).push_bind(r.received_at);
-                });
+                let mut qb = sqlx::QueryBuilder::new(INSERT_RATINGS);
+                qb.push_values(chunk, |mut b, r| push_rating!(b, r));
                 qb.push(" RETURNING id, idempotency_key");
                 let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await
                     .map_err(|e| super::unique_as(e, "Đánh giá hoặc hồ sơ đã có", "A rating or dossier is already stored"))?;
@@ -304,18 +424,35 @@ impl Store {
                 if chunk_ids.len() != chunk.len() {
                     return Err(StoreError::conflict("Mã gửi đánh giá bị trùng", "Duplicate submission keys"));
                 }
-                let mut qb = sqlx::QueryBuilder::new("INSERT INTO rating_answers (rating_id, question_key, level) ");
-                qb.push_values(chunk.iter().zip(&chunk_ids).flat_map(|(r, id)| r.rating.answers.iter().map(move |a| (*id, a))),
-                    |mut b, (id, (q, l))| {
-                        b.push_bind(id).push_bind(q.as_str()).push_bind(l.value());
-                    });
-                qb.build().execute(&mut *tx).await?;
                 ids.extend(chunk_ids);
             }
             tx.commit().await?;
             Ok(ids)
         })
     }
+}
+
+fn plan_outcomes(batch: &[&NewRating], plan: &[Plan]) -> Vec<SubmitResult> {
+    let done = |i: usize| match &plan[i] {
+        Plan::Done(d) => d.clone(),
+        // Every first occurrence is decided before outcomes are read.
+        Plan::Insert | Plan::SameAs(_) => Err(Refusal::KeyTaken),
+    };
+    (0..batch.len())
+        .map(|i| {
+            let outcome = match plan[i] {
+                Plan::SameAs(j) => match done(j) {
+                    Ok(saved) if batch[j].device_id == batch[i].device_id => {
+                        Ok(Saved::Replayed(saved.id()))
+                    }
+                    Ok(_) => Err(Refusal::KeyTaken),
+                    Err(why) => Err(why),
+                },
+                _ => done(i),
+            };
+            outcome.map_err(SubmitError::Refused)
+        })
+        .collect()
 }
 
 struct Job {
@@ -328,30 +465,35 @@ struct Job {
 /// the commit, so an acknowledgement always means "on disk".
 #[derive(Clone)]
 pub struct RatingWriter {
-    tx: mpsc::Sender<Job>,
+    queues: Arc<[mpsc::Sender<Job>]>,
 }
 
 const MAX_BATCH: usize = 512;
 
 impl RatingWriter {
     pub fn spawn(store: Store) -> RatingWriter {
-        let (tx, rx) = mpsc::channel::<Job>(8192);
-        let rx = Arc::new(Mutex::new(rx));
-        // SQLite has one writer anyway; PostgreSQL overlaps a second batch's round trips with
-        // the first one's commit.
+        // SQLite takes one writer at a time, so one task. PostgreSQL commits in parallel, so two
+        // tasks overlap their round trips (measured: more lanes lose to contention on the rows
+        // the foreign keys lock); each owns a share of the devices, so the repeat-press lock of
+        // a device is only ever checked by one of them.
         let writers = match store {
             Store::Sqlite(_) => 1,
             Store::Postgres(_) => 2,
         };
-        for _ in 0..writers {
-            tokio::spawn(run_writer(store.clone(), rx.clone()));
-        }
-        RatingWriter { tx }
+        let queues = (0..writers)
+            .map(|_| {
+                let (tx, rx) = mpsc::channel::<Job>(8192);
+                tokio::spawn(run_writer(store.clone(), rx));
+                tx
+            })
+            .collect();
+        RatingWriter { queues }
     }
 
     pub async fn submit(&self, rating: NewRating) -> SubmitResult {
         let (reply, answer) = oneshot::channel();
-        self.tx
+        let lane = rating.device_id.unwrap_or(0).unsigned_abs() as usize % self.queues.len();
+        self.queues[lane]
             .send(Job { rating, reply })
             .await
             .map_err(|_| SubmitError::WriterGone)?;
@@ -359,17 +501,19 @@ impl RatingWriter {
     }
 }
 
-async fn run_writer(store: Store, rx: Arc<Mutex<mpsc::Receiver<Job>>>) {
+async fn run_writer(store: Store, mut rx: mpsc::Receiver<Job>) {
     let mut jobs: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     loop {
-        {
-            let mut rx = rx.lock().await;
-            if rx.recv_many(&mut jobs, MAX_BATCH).await == 0 {
-                return;
-            }
+        if rx.recv_many(&mut jobs, MAX_BATCH).await == 0 {
+            return;
         }
         let batch: Vec<&NewRating> = jobs.iter().map(|j| &j.rating).collect();
-        match store.ratings_insert_batch(&batch).await {
+        let t0 = std::time::Instant::now();
+        let r0 = store.ratings_insert_batch(&batch).await;
+        if std::env::var("HL_DEBUG_BATCH").is_ok() {
+            eprintln!("batch {} {:?}", batch.len(), t0.elapsed());
+        }
+        match r0 {
             Ok(results) => {
                 for (job, res) in jobs.drain(..).zip(results) {
                     let _ = job.reply.send(res);

@@ -3,7 +3,7 @@
 //! by an idempotency key made on the device.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{FromRequestParts, State};
@@ -22,34 +22,90 @@ use crate::domain::Msg;
 use crate::domain::form::{AnswerInput, FormDefinition, LabelledItem, Submission};
 use crate::domain::msg::Lang;
 use crate::domain::time::{Millis, now_ms};
+use crate::store::Store;
+use crate::store::counters::CounterSession;
+use crate::store::forms::FormVersion;
 use crate::store::kiosks::KioskDevice;
 use crate::store::ratings::{Channel, NewRating, Saved};
 
-/// Token look-ups are cached briefly: a kiosk polls every few seconds and submits often.
-#[derive(Default)]
-pub struct DeviceCache {
-    map: Mutex<HashMap<String, (KioskDevice, Instant)>>,
+/// A small map whose entries expire, for what a busy kiosk asks on every request.
+struct TtlCache<K, V> {
+    map: Mutex<HashMap<K, (V, Instant)>>,
+    ttl: Duration,
 }
 
-const DEVICE_TTL: Duration = Duration::from_secs(15);
-
-impl DeviceCache {
-    fn get(&self, token: &str) -> Option<KioskDevice> {
-        let map = self.map.lock().expect("cache lock");
-        map.get(token)
-            .filter(|(_, at)| at.elapsed() < DEVICE_TTL)
-            .map(|(d, _)| d.clone())
+impl<K: std::hash::Hash + Eq, V: Clone> TtlCache<K, V> {
+    fn new(ttl: Duration) -> Self {
+        TtlCache {
+            map: Mutex::new(HashMap::new()),
+            ttl,
+        }
     }
-    fn put(&self, token: &str, d: KioskDevice) {
+    fn get<Q: std::hash::Hash + Eq + ?Sized>(&self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        let map = self.map.lock().expect("cache lock");
+        map.get(key)
+            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .map(|(v, _)| v.clone())
+    }
+    fn put(&self, key: K, v: V) {
         let mut map = self.map.lock().expect("cache lock");
         if map.len() > 10_000 {
             map.clear();
         }
-        map.insert(token.to_owned(), (d, Instant::now()));
+        map.insert(key, (v, Instant::now()));
     }
+    fn clear(&self) {
+        self.map.lock().expect("cache lock").clear();
+    }
+}
+
+/// What kiosk requests look up, cached so that a submission costs the database only its
+/// write: device tokens briefly (a revocation clears them at once), counter sessions for a
+/// minute (a rating is accepted up to ten minutes after its session ends, so a minute-old copy
+/// decides the same), form versions for an hour (they never change).
+pub struct KioskCache {
+    devices: TtlCache<String, KioskDevice>,
+    sessions: TtlCache<i64, CounterSession>,
+    forms: TtlCache<i64, Arc<FormVersion>>,
+}
+
+impl Default for KioskCache {
+    fn default() -> Self {
+        KioskCache {
+            devices: TtlCache::new(Duration::from_secs(15)),
+            sessions: TtlCache::new(Duration::from_secs(60)),
+            forms: TtlCache::new(Duration::from_secs(3600)),
+        }
+    }
+}
+
+impl KioskCache {
     /// Called when a device is revoked so the token stops working at once.
     pub fn clear(&self) {
-        self.map.lock().expect("cache lock").clear();
+        self.devices.clear();
+    }
+
+    async fn session(&self, store: &Store, id: i64) -> Result<Option<CounterSession>, WebError> {
+        if let Some(s) = self.sessions.get(&id) {
+            return Ok(Some(s));
+        }
+        let s = store.counter_session(id).await?;
+        if let Some(s) = &s {
+            self.sessions.put(id, s.clone());
+        }
+        Ok(s)
+    }
+
+    async fn form(&self, store: &Store, id: i64) -> Result<Arc<FormVersion>, WebError> {
+        if let Some(f) = self.forms.get(&id) {
+            return Ok(f);
+        }
+        let f = Arc::new(store.form_version(id).await?);
+        self.forms.put(id, f.clone());
+        Ok(f)
     }
 }
 
@@ -65,7 +121,7 @@ impl FromRequestParts<AppState> for KioskAuth {
         let token = bearer(&parts.headers)
             .filter(|t| t.starts_with("hlk_"))
             .ok_or_else(no_device)?;
-        if let Some(d) = state.kiosk_cache.get(token) {
+        if let Some(d) = state.kiosk_cache.devices.get(token) {
             return Ok(KioskAuth(d));
         }
         let d = state
@@ -74,7 +130,7 @@ impl FromRequestParts<AppState> for KioskAuth {
             .await?
             .ok_or_else(no_device)?;
         state.store.kiosk_seen(d.id).await?;
-        state.kiosk_cache.put(token, d.clone());
+        state.kiosk_cache.devices.put(token.to_owned(), d.clone());
         Ok(KioskAuth(d))
     }
 }
@@ -278,8 +334,8 @@ pub async fn kiosk_submit(
     };
     let session = match input.session_id {
         Some(id) => state
-            .store
-            .counter_session(id)
+            .kiosk_cache
+            .session(&state.store, id)
             .await?
             .ok_or_else(no_official)?,
         None => return Err(no_official()),
@@ -290,7 +346,10 @@ pub async fn kiosk_submit(
     if session.counter_id != dev.counter_id || !open_then {
         return Err(no_official());
     }
-    let form = state.store.form_version(input.form_version_id).await?;
+    let form = state
+        .kiosk_cache
+        .form(&state.store, input.form_version_id)
+        .await?;
     let submission = Submission {
         answers: input.answers,
         reasons: input.reasons,

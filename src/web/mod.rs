@@ -66,7 +66,7 @@ pub struct Inner {
     pub writer: RatingWriter,
     pub settings: Settings,
     pub login_limiter: auth::LoginLimiter,
-    pub kiosk_cache: kiosk::DeviceCache,
+    pub kiosk_cache: kiosk::KioskCache,
 }
 
 #[derive(Clone)]
@@ -84,7 +84,7 @@ impl AppState {
         AppState(Arc::new(Inner {
             writer: RatingWriter::spawn(store.clone()),
             login_limiter: auth::LoginLimiter::new(settings.login_attempts_per_minute),
-            kiosk_cache: kiosk::DeviceCache::default(),
+            kiosk_cache: kiosk::KioskCache::default(),
             store,
             settings,
         }))
