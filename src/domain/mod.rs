@@ -3,6 +3,7 @@
 
 pub mod avatar;
 pub mod form;
+pub mod limit;
 pub mod msg;
 pub mod password;
 pub mod role;
