@@ -34,6 +34,10 @@ pub struct ServeArgs {
     /// Hours a staff session lasts.
     #[arg(long, env = "HAILONG_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: i64,
+    /// The address citizens reach the service at (printed as a QR code on dossier receipts),
+    /// e.g. https://motcua.vanhung.gov.vn; default: http:// and the listen address.
+    #[arg(long, env = "HAILONG_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
@@ -56,6 +60,9 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
         min_n: args.min_n,
         session_hours: args.session_hours.max(1),
         demo,
+        public_url: args
+            .public_url
+            .unwrap_or_else(|| format!("http://{}", args.listen)),
     };
     let app = Application::build(store.clone(), settings).await?;
     tracing::info!(addr = %app.local_addr(), database = %super::redact(database_url), backend = store.backend(), "Hài Lòng is serving");

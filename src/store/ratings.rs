@@ -339,6 +339,13 @@ impl Store {
         Ok(plan_outcomes(batch, &plan))
     }
 
+    /// Whether a dossier already has its rating (one per dossier).
+    pub async fn dossier_rated(&self, code: &str) -> Result<bool> {
+        let n: i64 = with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM ratings WHERE dossier_code = $1")
+            .bind(code).fetch_one(p).await)?;
+        Ok(n > 0)
+    }
+
     pub async fn rating_count(&self) -> Result<i64> {
         Ok(
             with_pool!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM ratings").fetch_one(p).await)?,

@@ -363,3 +363,58 @@ pub fn require_admin(user: &CurrentUser) -> Result<(), WebError> {
         Err(WebError::Forbidden)
     }
 }
+
+/// Counts failures per key (wrong receipt secrets per address) and refuses the key once it
+/// has too many in the window, so that look-up secrets cannot be guessed.
+pub struct FailureLimiter {
+    max: u32,
+    window: std::time::Duration,
+    hits: std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
+}
+
+impl FailureLimiter {
+    pub fn new(max: u32, window: std::time::Duration) -> Self {
+        FailureLimiter {
+            max,
+            window,
+            hits: Default::default(),
+        }
+    }
+
+    pub fn check(&self, key: &str) -> Result<(), WebError> {
+        let hits = self.hits.lock().expect("limiter lock");
+        match hits.get(key) {
+            Some((n, since)) if *n >= self.max && since.elapsed() < self.window => {
+                let wait = self.window.saturating_sub(since.elapsed()).as_secs().max(1);
+                Err(WebError::TooMany {
+                    msg: Msg::new(
+                        format!(
+                            "Tra cứu sai quá nhiều lần. Vui lòng thử lại sau {} phút.",
+                            wait.div_ceil(60)
+                        ),
+                        format!(
+                            "Too many failed look-ups. Please try again in {} minutes.",
+                            wait.div_ceil(60)
+                        ),
+                    ),
+                    retry_after: wait,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn fail(&self, key: &str) {
+        let mut hits = self.hits.lock().expect("limiter lock");
+        if hits.len() > 100_000 {
+            hits.retain(|_, (_, since)| since.elapsed() < self.window);
+        }
+        let e = hits
+            .entry(key.to_string())
+            .or_insert((0, std::time::Instant::now()));
+        if e.1.elapsed() >= self.window {
+            *e = (0, std::time::Instant::now());
+        }
+        e.0 += 1;
+    }
+}

@@ -44,6 +44,8 @@ pub struct Settings {
     pub session_hours: i64,
     /// Shown on the login page when the database holds demo data.
     pub demo: bool,
+    /// The address citizens reach the service at, printed in receipts' QR codes.
+    pub public_url: String,
 }
 
 impl Default for Settings {
@@ -56,6 +58,7 @@ impl Default for Settings {
             login_attempts_per_minute: 10,
             min_n: crate::report::official_month::DEFAULT_MIN_N,
             session_hours: 12,
+            public_url: "http://127.0.0.1:8080".into(),
             demo: false,
         }
     }
@@ -66,6 +69,8 @@ pub struct Inner {
     pub writer: RatingWriter,
     pub settings: Settings,
     pub login_limiter: auth::LoginLimiter,
+    /// Wrong receipt secrets (public look-up) and online registrations, per address.
+    pub lookup_limiter: auth::FailureLimiter,
     pub kiosk_cache: kiosk::KioskCache,
 }
 
@@ -84,6 +89,7 @@ impl AppState {
         AppState(Arc::new(Inner {
             writer: RatingWriter::spawn(store.clone()),
             login_limiter: auth::LoginLimiter::new(settings.login_attempts_per_minute),
+            lookup_limiter: auth::FailureLimiter::new(10, Duration::from_secs(600)),
             kiosk_cache: kiosk::KioskCache::default(),
             store,
             settings,
