@@ -92,7 +92,13 @@ async fn count(store: &Store, sql: &str) -> i64 {
 async fn search_ignores_case_and_diacritics_everywhere() {
     let app = TestApp::spawn().await;
     let (birth, _, _) = catalogue(&app.store).await;
-    for q in ["khai sinh", "KHAI SINH", "dang ky khai sinh", "Đăng ký khai sinh", "1.001193"] {
+    for q in [
+        "khai sinh",
+        "KHAI SINH",
+        "dang ky khai sinh",
+        "Đăng ký khai sinh",
+        "1.001193",
+    ] {
         let page = app
             .store
             .procedures_list(&ProcedureFilter {
@@ -124,8 +130,22 @@ async fn search_ignores_case_and_diacritics_everywhere() {
         q: q.into(),
         ..Default::default()
     };
-    assert_eq!(app.store.procedures_list(&all("dang ky")).await.unwrap().total, 2);
-    assert_eq!(app.store.procedures_list(&all("dang ky tu")).await.unwrap().total, 0);
+    assert_eq!(
+        app.store
+            .procedures_list(&all("dang ky"))
+            .await
+            .unwrap()
+            .total,
+        2
+    );
+    assert_eq!(
+        app.store
+            .procedures_list(&all("dang ky tu"))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
     // Filters.
     let partial = app
         .store
@@ -166,8 +186,14 @@ async fn search_ignores_case_and_diacritics_everywhere() {
         .unwrap();
     assert_eq!(res.status(), 400);
     let v: Value = res.json().await.unwrap();
-    assert!(v["message_vi"].as_str().unwrap().contains("trực tuyến"), "{v}");
-    assert!(v["message_en"].as_str().unwrap().contains("online level"), "{v}");
+    assert!(
+        v["message_vi"].as_str().unwrap().contains("trực tuyến"),
+        "{v}"
+    );
+    assert!(
+        v["message_en"].as_str().unwrap().contains("online level"),
+        "{v}"
+    );
     // The public page: no sign-in, Vietnamese, finds without diacritics.
     let res = app
         .client
@@ -186,7 +212,10 @@ async fn search_ignores_case_and_diacritics_everywhere() {
         .unwrap();
     assert_eq!(res.status(), 200);
     let body = res.text().await.unwrap();
-    assert!(body.contains("1 ngày làm việc") && body.contains("Tờ khai"), "{body}");
+    assert!(
+        body.contains("1 ngày làm việc") && body.contains("Tờ khai"),
+        "{body}"
+    );
     let fields = app.store.procedure_fields().await.unwrap();
     assert_eq!(fields.len(), 3);
 }
@@ -230,51 +259,104 @@ async fn committed_limits_keep_history_and_the_nearest_latest_one_applies() {
         .effective_limit(residence, commune, d("2020-06-01"))
         .await
         .unwrap();
-    assert_eq!((l, src.kind), (TimeLimit::WorkingDays(7), SourceKind::Legal));
+    assert_eq!(
+        (l, src.kind),
+        (TimeLimit::WorkingDays(7), SourceKind::Legal)
+    );
     // The district cuts it to 5 days from 2020-07-01 (seed 003), then to 4 from 2021-01-01.
     store
-        .procedure_limit_set(residence, district, TimeLimit::WorkingDays(5), d("2020-07-01"), "Quyết định số 1/QĐ-UBND", None)
+        .procedure_limit_set(
+            residence,
+            district,
+            TimeLimit::WorkingDays(5),
+            d("2020-07-01"),
+            "Quyết định số 1/QĐ-UBND",
+            None,
+        )
         .await
         .unwrap();
     store
-        .procedure_limit_set(residence, district, TimeLimit::WorkingDays(4), d("2021-01-01"), "Quyết định số 2/QĐ-UBND", None)
+        .procedure_limit_set(
+            residence,
+            district,
+            TimeLimit::WorkingDays(4),
+            d("2021-01-01"),
+            "Quyết định số 2/QĐ-UBND",
+            None,
+        )
         .await
         .unwrap();
     // The commune itself commits to 3 days from 2021-06-01.
     store
-        .procedure_limit_set(residence, commune, TimeLimit::WorkingHours(24), d("2021-06-01"), "Quyết định số 3/QĐ-UBND", None)
+        .procedure_limit_set(
+            residence,
+            commune,
+            TimeLimit::WorkingHours(24),
+            d("2021-06-01"),
+            "Quyết định số 3/QĐ-UBND",
+            None,
+        )
         .await
         .unwrap();
     let at = |unit: i64, day: &'static str| async move {
-        store.effective_limit(residence, unit, d(day)).await.unwrap()
+        store
+            .effective_limit(residence, unit, d(day))
+            .await
+            .unwrap()
     };
     let (l, src) = at(commune, "2020-06-30").await;
-    assert_eq!((l, src.kind), (TimeLimit::WorkingDays(7), SourceKind::Legal));
+    assert_eq!(
+        (l, src.kind),
+        (TimeLimit::WorkingDays(7), SourceKind::Legal)
+    );
     let (l, src) = at(commune, "2020-07-01").await;
-    assert_eq!((l, src.kind), (TimeLimit::WorkingDays(5), SourceKind::Ancestor));
+    assert_eq!(
+        (l, src.kind),
+        (TimeLimit::WorkingDays(5), SourceKind::Ancestor)
+    );
     assert_eq!(src.committed.unwrap().unit_id, district);
     let (l, src) = at(commune, "2021-03-01").await;
-    assert_eq!((l, src.kind), (TimeLimit::WorkingDays(4), SourceKind::Ancestor));
+    assert_eq!(
+        (l, src.kind),
+        (TimeLimit::WorkingDays(4), SourceKind::Ancestor)
+    );
     let (l, src) = at(commune, "2021-06-01").await;
-    assert_eq!((l, src.kind), (TimeLimit::WorkingHours(24), SourceKind::Unit));
+    assert_eq!(
+        (l, src.kind),
+        (TimeLimit::WorkingHours(24), SourceKind::Unit)
+    );
     assert_eq!(src.committed.unwrap().note, "Quyết định số 3/QĐ-UBND");
     let (l, src) = at(district, "2025-01-01").await;
     assert_eq!((l, src.kind), (TimeLimit::WorkingDays(4), SourceKind::Unit));
     // Commune A hangs directly under the province: nothing applies there.
     let (l, src) = at(s.commune_a, "2025-01-01").await;
-    assert_eq!((l, src.kind), (TimeLimit::WorkingDays(7), SourceKind::Legal));
-    // History, newest first, never rewritten.
-    let h = store.procedure_limit_history(residence, district).await.unwrap();
     assert_eq!(
-        h.iter().map(|c| (c.limit, c.valid_from)).collect::<Vec<_>>(),
+        (l, src.kind),
+        (TimeLimit::WorkingDays(7), SourceKind::Legal)
+    );
+    // History, newest first, never rewritten.
+    let h = store
+        .procedure_limit_history(residence, district)
+        .await
+        .unwrap();
+    assert_eq!(
+        h.iter()
+            .map(|c| (c.limit, c.valid_from))
+            .collect::<Vec<_>>(),
         vec![
             (TimeLimit::WorkingDays(4), d("2021-01-01")),
             (TimeLimit::WorkingDays(5), d("2020-07-01"))
         ]
     );
     let rewrite = match store {
-        Store::Sqlite(p) => sqlx::query("UPDATE procedure_limits SET limit_value = 1").execute(p).await.err(),
-        Store::Postgres(p) => sqlx::query("UPDATE procedure_limits SET limit_value = 1").execute(p).await.err(),
+        Store::Sqlite(p) => sqlx::query("UPDATE procedure_limits SET limit_value = 1")
+            .execute(p)
+            .await
+            .err(),
+        Store::Postgres(p) => sqlx::query("UPDATE procedure_limits SET limit_value = 1")
+            .execute(p)
+            .await
+            .err(),
     };
     assert!(rewrite.is_some(), "committed limits must not be rewritten");
     // If the law later shortens the legal limit below a commitment, the law wins.
@@ -292,7 +374,10 @@ async fn committed_limits_keep_history_and_the_nearest_latest_one_applies() {
         .await
         .unwrap();
     let (l, src) = at(commune, "2025-01-01").await;
-    assert_eq!((l, src.kind), (TimeLimit::WorkingDays(2), SourceKind::Legal));
+    assert_eq!(
+        (l, src.kind),
+        (TimeLimit::WorkingDays(2), SourceKind::Legal)
+    );
 }
 
 #[tokio::test]
@@ -303,13 +388,30 @@ async fn a_committed_limit_longer_than_the_legal_one_is_refused() {
     let before = count(&app.store, "SELECT COUNT(*) FROM procedure_limits").await;
     let e = app
         .store
-        .procedure_limit_set(residence, s.commune_a, TimeLimit::WorkingDays(8), d("2026-01-01"), "", None)
+        .procedure_limit_set(
+            residence,
+            s.commune_a,
+            TimeLimit::WorkingDays(8),
+            d("2026-01-01"),
+            "",
+            None,
+        )
         .await
         .unwrap_err();
-    assert!(e.to_string().contains("dài hơn thời hạn theo quy định"), "{e}");
+    assert!(
+        e.to_string().contains("dài hơn thời hạn theo quy định"),
+        "{e}"
+    );
     let e = app
         .store
-        .procedure_limit_set(residence, s.commune_a, TimeLimit::CalendarDays(5), d("2026-01-01"), "", None)
+        .procedure_limit_set(
+            residence,
+            s.commune_a,
+            TimeLimit::CalendarDays(5),
+            d("2026-01-01"),
+            "",
+            None,
+        )
         .await
         .unwrap_err();
     assert!(e.to_string().contains("Không so sánh được"), "{e}");
@@ -325,7 +427,13 @@ async fn a_committed_limit_longer_than_the_legal_one_is_refused() {
         .unwrap();
     assert_eq!(res.status(), 422);
     let v: Value = res.json().await.unwrap();
-    assert!(v["message_en"].as_str().unwrap().contains("longer than the legal limit"), "{v}");
+    assert!(
+        v["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("longer than the legal limit"),
+        "{v}"
+    );
     let leader = app.login("leader").await;
     let res = app
         .post_form_as(
@@ -340,8 +448,16 @@ async fn a_committed_limit_longer_than_the_legal_one_is_refused() {
         )
         .await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("dài hơn thời hạn theo quy định"));
-    assert_eq!(count(&app.store, "SELECT COUNT(*) FROM procedure_limits").await, before);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("dài hơn thời hạn theo quy định")
+    );
+    assert_eq!(
+        count(&app.store, "SELECT COUNT(*) FROM procedure_limits").await,
+        before
+    );
     // A shorter one is kept, and the page shows it.
     let res = app
         .post_form_as(
@@ -358,7 +474,10 @@ async fn a_committed_limit_longer_than_the_legal_one_is_refused() {
         .await;
     assert_eq!(res.status(), 303);
     let body = app
-        .get_as(&leader, &format!("/procedures/{residence}/limits?unit={}", s.commune_a))
+        .get_as(
+            &leader,
+            &format!("/procedures/{residence}/limits?unit={}", s.commune_a),
+        )
         .await
         .text()
         .await
@@ -366,12 +485,19 @@ async fn a_committed_limit_longer_than_the_legal_one_is_refused() {
     assert!(body.contains("Quyết định số 9/QĐ-UBND") && body.contains("5 ngày làm việc"));
     let res = app
         .client
-        .get(app.url(&format!("/api/v1/procedures/{residence}?unit={}&on=2026-02-01", s.commune_a)))
+        .get(app.url(&format!(
+            "/api/v1/procedures/{residence}?unit={}&on=2026-02-01",
+            s.commune_a
+        )))
         .send()
         .await
         .unwrap();
     let v: Value = res.json().await.unwrap();
-    assert_eq!(v["effective_limit"]["limit"], json!({"kind": "working_days", "value": 5}), "{v}");
+    assert_eq!(
+        v["effective_limit"]["limit"],
+        json!({"kind": "working_days", "value": 5}),
+        "{v}"
+    );
     assert_eq!(v["effective_limit"]["source"]["kind"], "unit");
     assert_eq!(v["code"], "1.004222");
 }
@@ -401,9 +527,18 @@ async fn staff_routes_answer_each_role_as_the_rules_say() {
         (format!("/procedures/{birth}"), [200; 6]),
         (format!("/procedures/{birth}?unit={a}"), [200; 6]),
         ("/procedures/new".into(), [303, 200, 403, 403, 403, 403]),
-        (format!("/procedures/{birth}/edit"), [303, 200, 403, 403, 403, 403]),
-        (format!("/procedures/{birth}/limits?unit={a}"), [303, 200, 200, 403, 200, 403]),
-        (format!("/procedures/{birth}/limits?unit={b}"), [303, 200, 403, 403, 200, 200]),
+        (
+            format!("/procedures/{birth}/edit"),
+            [303, 200, 403, 403, 403, 403],
+        ),
+        (
+            format!("/procedures/{birth}/limits?unit={a}"),
+            [303, 200, 200, 403, 200, 403],
+        ),
+        (
+            format!("/procedures/{birth}/limits?unit={b}"),
+            [303, 200, 403, 403, 200, 200],
+        ),
         ("/procedures/999999".into(), [404; 6]),
     ];
     let mut failures = Vec::new();
@@ -414,7 +549,11 @@ async fn staff_routes_answer_each_role_as_the_rules_say() {
                 None => app.client.get(app.url(path)).send().await.unwrap(),
             };
             if res.status().as_u16() != want[i] {
-                failures.push(format!("GET {path} as #{i}: {} expected {}", res.status(), want[i]));
+                failures.push(format!(
+                    "GET {path} as #{i}: {} expected {}",
+                    res.status(),
+                    want[i]
+                ));
             }
         }
     }
@@ -434,14 +573,23 @@ async fn staff_routes_answer_each_role_as_the_rules_say() {
         let before = count(&app.store, "SELECT COUNT(*) FROM procedures").await;
         let res = match st {
             Some(st) => app.post_form_as(st, "/procedures", &form).await,
-            None => app.client.post(app.url("/procedures")).form(&form).send().await.unwrap(),
+            None => app
+                .client
+                .post(app.url("/procedures"))
+                .form(&form)
+                .send()
+                .await
+                .unwrap(),
         };
         let want = [303, 303, 403, 403, 403, 403][i];
         let after = count(&app.store, "SELECT COUNT(*) FROM procedures").await;
         if res.status().as_u16() != want || (after > before) != (i == 1) {
             failures.push(format!("POST /procedures as #{i}: {}", res.status()));
         }
-        for (unit, allowed) in [(a, [false, true, true, false, false, false]), (b, [false, true, false, false, false, true])] {
+        for (unit, allowed) in [
+            (a, [false, true, true, false, false, false]),
+            (b, [false, true, false, false, false, true]),
+        ] {
             let form = [
                 ("unit_id", unit.to_string()),
                 ("limit_kind", "working_days".to_string()),
@@ -453,10 +601,17 @@ async fn staff_routes_answer_each_role_as_the_rules_say() {
             let path = format!("/procedures/{residence}/limits");
             let res = match st {
                 Some(st) => app.post_form_as(st, &path, &form).await,
-                None => app.client.post(app.url(&path)).form(&form).send().await.unwrap(),
+                None => app
+                    .client
+                    .post(app.url(&path))
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap(),
             };
             let after = count(&app.store, "SELECT COUNT(*) FROM procedure_limits").await;
-            let want = if allowed[i] { 303 } else if i == 0 { 303 } else { 403 };
+            // Allowed: back to the page; anonymous: to the login page; others refused.
+            let want = if allowed[i] || i == 0 { 303 } else { 403 };
             if res.status().as_u16() != want || (after > before) != allowed[i] {
                 failures.push(format!("POST {path} unit {unit} as #{i}: {}", res.status()));
             }
@@ -468,7 +623,12 @@ async fn staff_routes_answer_each_role_as_the_rules_say() {
         .client
         .post(app.url(&format!("/procedures/{residence}/limits")))
         .header("cookie", &leader.cookie)
-        .form(&[("unit_id", a.to_string()), ("limit_kind", "working_days".into()), ("limit_value", "2".into()), ("valid_from", "2026-01-01".into())])
+        .form(&[
+            ("unit_id", a.to_string()),
+            ("limit_kind", "working_days".into()),
+            ("limit_value", "2".into()),
+            ("valid_from", "2026-01-01".into()),
+        ])
         .send()
         .await
         .unwrap();
@@ -488,7 +648,9 @@ async fn staff_routes_answer_each_role_as_the_rules_say() {
         let got = req.send().await.unwrap().status().as_u16();
         let want = [401, 201, 403, 403, 403, 403][i];
         if got != want {
-            failures.push(format!("POST /api/v1/procedures as #{i}: {got} expected {want}"));
+            failures.push(format!(
+                "POST /api/v1/procedures as #{i}: {got} expected {want}"
+            ));
         }
         let mut req = app
             .client
@@ -501,19 +663,34 @@ async fn staff_routes_answer_each_role_as_the_rules_say() {
         let got = req.send().await.unwrap().status().as_u16();
         let want = [401, 204, 403, 403, 403, 403][i];
         if got != want {
-            failures.push(format!("PUT /api/v1/procedures/{{id}} as #{i}: {got} expected {want}"));
+            failures.push(format!(
+                "PUT /api/v1/procedures/{{id}} as #{i}: {got} expected {want}"
+            ));
         }
         for (unit, want_get, want_post) in [
-            (a, [401, 200, 200, 403, 200, 403], [401, 201, 201, 403, 403, 403]),
-            (b, [401, 200, 403, 403, 200, 200], [401, 201, 403, 403, 403, 201]),
+            (
+                a,
+                [401, 200, 200, 403, 200, 403],
+                [401, 201, 201, 403, 403, 403],
+            ),
+            (
+                b,
+                [401, 200, 403, 403, 200, 200],
+                [401, 201, 403, 403, 403, 201],
+            ),
         ] {
-            let mut req = app.client.get(app.url(&format!("/api/v1/procedures/{birth}/limits?unit={unit}")));
+            let mut req = app
+                .client
+                .get(app.url(&format!("/api/v1/procedures/{birth}/limits?unit={unit}")));
             if let Some(t) = t {
                 req = req.bearer_auth(t);
             }
             let got = req.send().await.unwrap().status().as_u16();
             if got != want_get[i] {
-                failures.push(format!("GET limits unit {unit} as #{i}: {got} expected {}", want_get[i]));
+                failures.push(format!(
+                    "GET limits unit {unit} as #{i}: {got} expected {}",
+                    want_get[i]
+                ));
             }
             let mut req = app
                 .client
@@ -524,7 +701,10 @@ async fn staff_routes_answer_each_role_as_the_rules_say() {
             }
             let got = req.send().await.unwrap().status().as_u16();
             if got != want_post[i] {
-                failures.push(format!("POST limits unit {unit} as #{i}: {got} expected {}", want_post[i]));
+                failures.push(format!(
+                    "POST limits unit {unit} as #{i}: {got} expected {}",
+                    want_post[i]
+                ));
             }
         }
     }
@@ -533,20 +713,57 @@ async fn staff_routes_answer_each_role_as_the_rules_say() {
     let admin = tokens[1].as_ref().unwrap();
     let before = count(&app.store, "SELECT COUNT(*) FROM procedures").await;
     for (body, want) in [
-        (json!({"code": "1.001193", "name": "Trùng mã", "field": "Hộ tịch", "level": "commune", "legal_limit": {"kind": "working_days", "value": 1}, "online_level": "full"}), 409),
-        (json!({"code": "X", "name": " ", "field": "Hộ tịch", "level": "commune", "legal_limit": {"kind": "working_days", "value": 1}, "online_level": "full"}), 422),
-        (json!({"code": "Y", "name": "A", "field": "B", "level": "commune", "legal_limit": {"kind": "weeks", "value": 1}, "online_level": "full"}), 422),
-        (json!({"code": "Z", "name": "A", "field": "B", "level": "commune", "legal_limit": {"kind": "working_days", "value": 0}, "online_level": "full"}), 422),
+        (
+            json!({"code": "1.001193", "name": "Trùng mã", "field": "Hộ tịch", "level": "commune", "legal_limit": {"kind": "working_days", "value": 1}, "online_level": "full"}),
+            409,
+        ),
+        (
+            json!({"code": "X", "name": " ", "field": "Hộ tịch", "level": "commune", "legal_limit": {"kind": "working_days", "value": 1}, "online_level": "full"}),
+            422,
+        ),
+        (
+            json!({"code": "Y", "name": "A", "field": "B", "level": "commune", "legal_limit": {"kind": "weeks", "value": 1}, "online_level": "full"}),
+            422,
+        ),
+        (
+            json!({"code": "Z", "name": "A", "field": "B", "level": "commune", "legal_limit": {"kind": "working_days", "value": 0}, "online_level": "full"}),
+            422,
+        ),
     ] {
-        let res = app.client.post(app.url("/api/v1/procedures")).bearer_auth(admin).json(&body).send().await.unwrap();
+        let res = app
+            .client
+            .post(app.url("/api/v1/procedures"))
+            .bearer_auth(admin)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), want, "{body}");
         let v: Value = res.json().await.unwrap();
-        assert!(v["message_vi"].is_string() && v["message_en"].is_string(), "{v}");
+        assert!(
+            v["message_vi"].is_string() && v["message_en"].is_string(),
+            "{v}"
+        );
     }
-    assert_eq!(count(&app.store, "SELECT COUNT(*) FROM procedures").await, before);
+    assert_eq!(
+        count(&app.store, "SELECT COUNT(*) FROM procedures").await,
+        before
+    );
     // The new routes are in the OpenAPI document.
-    let doc: Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
-    for p in ["/api/v1/procedures", "/api/v1/procedures/{id}", "/api/v1/procedures/{id}/limits"] {
+    let doc: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for p in [
+        "/api/v1/procedures",
+        "/api/v1/procedures/{id}",
+        "/api/v1/procedures/{id}/limits",
+    ] {
         assert!(doc["paths"][p].is_object(), "{p} missing from OpenAPI");
     }
     assert!(doc["paths"]["/api/v1/procedures/{id}/limits"]["post"].is_object());
@@ -574,12 +791,38 @@ async fn imports_are_all_or_nothing_and_errors_name_the_line() {
     };
     let good = "1.001193,Đăng ký khai sinh,Hộ tịch,commune,UBND cấp xã,working_days,1,,Miễn,\"Tờ khai\nGiấy chứng sinh\",Luật Hộ tịch 2014,full\n";
     let cases = [
-        (format!("{HEADER}{good}1.004222,Đăng ký thường trú,Cư trú,xã,Công an,working_days,7,,,,,toàn trình\n2.000815,Chứng thực,Chứng thực,commune,UBND,weeks,1,,,,,full\n"), "line 5:"),
-        (format!("{HEADER}{good}1.004222,Đăng ký thường trú,Cư trú,commune,Công an,working_days,bảy,,,,,full\n"), "line 4:"),
-        (format!("{HEADER}{good}1.004222,Đăng ký thường trú,Cư trú,commune,Công an,working_days,7,,,,,level 5\n"), "line 4:"),
-        (format!("{HEADER}{good}1.001193,Trùng,Hộ tịch,commune,,working_days,1,,,,,full\n"), "line 4:"),
-        (format!("{HEADER}{good},Không mã,Hộ tịch,commune,,working_days,1,,,,,full\n"), "line 4:"),
-        (format!("{HEADER}{good}1.004222,Đăng ký thường trú,Cư trú,commune,,working_days,0,,,,,full\n"), "line 4:"),
+        (
+            format!(
+                "{HEADER}{good}1.004222,Đăng ký thường trú,Cư trú,xã,Công an,working_days,7,,,,,toàn trình\n2.000815,Chứng thực,Chứng thực,commune,UBND,weeks,1,,,,,full\n"
+            ),
+            "line 5:",
+        ),
+        (
+            format!(
+                "{HEADER}{good}1.004222,Đăng ký thường trú,Cư trú,commune,Công an,working_days,bảy,,,,,full\n"
+            ),
+            "line 4:",
+        ),
+        (
+            format!(
+                "{HEADER}{good}1.004222,Đăng ký thường trú,Cư trú,commune,Công an,working_days,7,,,,,level 5\n"
+            ),
+            "line 4:",
+        ),
+        (
+            format!("{HEADER}{good}1.001193,Trùng,Hộ tịch,commune,,working_days,1,,,,,full\n"),
+            "line 4:",
+        ),
+        (
+            format!("{HEADER}{good},Không mã,Hộ tịch,commune,,working_days,1,,,,,full\n"),
+            "line 4:",
+        ),
+        (
+            format!(
+                "{HEADER}{good}1.004222,Đăng ký thường trú,Cư trú,commune,,working_days,0,,,,,full\n"
+            ),
+            "line 4:",
+        ),
         ("code,name\n1,x\n".to_string(), "missing column"),
     ];
     for (i, (body, want)) in cases.iter().enumerate() {
@@ -592,28 +835,53 @@ async fn imports_are_all_or_nothing_and_errors_name_the_line() {
     let store = Store::connect(&db).await.unwrap();
     assert_eq!(count(&store, "SELECT COUNT(*) FROM procedures").await, 0);
     // The good rows load (with a BOM), and a reload updates instead of duplicating.
-    let f = write("good.csv", &format!("\u{feff}{HEADER}{good}1.004222,Đăng ký thường trú,Cư trú,xã,Công an cấp xã,working_days,7,,,,,Toàn trình\n"));
+    let f = write(
+        "good.csv",
+        &format!(
+            "\u{feff}{HEADER}{good}1.004222,Đăng ký thường trú,Cư trú,xã,Công an cấp xã,working_days,7,,,,,Toàn trình\n"
+        ),
+    );
     let out = hailong(&db, &["import", "procedures", &f]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("2 created"));
     let out = hailong(&db, &["import", "procedures", &f]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 created, 2 updated"));
     let p = store.procedure_by_code("1.001193").await.unwrap().unwrap();
     assert_eq!(p.documents, vec!["Tờ khai", "Giấy chứng sinh"]);
     let r = store.procedure_by_code("1.004222").await.unwrap().unwrap();
-    assert_eq!((r.level, r.online_level), (ProcedureLevel::Commune, OnlineLevel::Full));
+    assert_eq!(
+        (r.level, r.online_level),
+        (ProcedureLevel::Commune, OnlineLevel::Full)
+    );
     // The demo catalogue loads as it is.
     let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/data/procedures-demo.csv");
     let out = hailong(&db, &["import", "procedures", demo]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(count(&store, "SELECT COUNT(*) FROM procedures").await >= 30);
     // An import failing in the database also keeps nothing: the store check names the line.
     let rows = vec![
-        hailong::store::procedures::ProcedureImportRow { line: 2, input: input("9.000001", "A", "B", TimeLimit::WorkingDays(1)) },
-        hailong::store::procedures::ProcedureImportRow { line: 3, input: input("9.000002", "", "B", TimeLimit::WorkingDays(1)) },
+        hailong::store::procedures::ProcedureImportRow {
+            line: 2,
+            input: input("9.000001", "A", "B", TimeLimit::WorkingDays(1)),
+        },
+        hailong::store::procedures::ProcedureImportRow {
+            line: 3,
+            input: input("9.000002", "", "B", TimeLimit::WorkingDays(1)),
+        },
     ];
     let before = count(&store, "SELECT COUNT(*) FROM procedures").await;
     let e = store.import_procedures(&rows, None).await.unwrap_err();
     assert!(e.to_string().starts_with("line 3:"), "{e}");
-    assert_eq!(count(&store, "SELECT COUNT(*) FROM procedures").await, before);
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM procedures").await,
+        before
+    );
 }

@@ -70,10 +70,16 @@ pub async fn load(store: &Store) -> anyhow::Result<u64> {
 mod tests {
     #[test]
     fn the_demo_catalogue_parses_and_covers_the_main_commune_fields() {
-        let rows = super::procedure_rows(&super::Table::parse(super::CSV.as_bytes()).unwrap())
-            .unwrap();
+        let rows =
+            super::procedure_rows(&super::Table::parse(super::CSV.as_bytes()).unwrap()).unwrap();
         assert!(rows.len() >= 30, "{}", rows.len());
-        for field in ["Hộ tịch", "Chứng thực", "Cư trú", "Đất đai", "Bảo trợ xã hội"] {
+        for field in [
+            "Hộ tịch",
+            "Chứng thực",
+            "Cư trú",
+            "Đất đai",
+            "Bảo trợ xã hội",
+        ] {
             assert!(rows.iter().any(|r| r.input.field == field), "{field}");
         }
         for r in &rows {

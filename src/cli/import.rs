@@ -233,7 +233,14 @@ fn boolean(line: u64, s: &str, col: &str) -> anyhow::Result<bool> {
 /// Procedure rows (docs/IMPORT.md). Documents are separated by new lines inside the quoted
 /// cell or by `|`.
 pub fn procedure_rows(t: &Table) -> anyhow::Result<Vec<ProcedureImportRow>> {
-    t.require(&["code", "name", "field", "level", "limit_kind", "limit_value"])?;
+    t.require(&[
+        "code",
+        "name",
+        "field",
+        "level",
+        "limit_kind",
+        "limit_value",
+    ])?;
     let mut seen = HashMap::new();
     t.rows()
         .iter()

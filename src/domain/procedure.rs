@@ -143,12 +143,23 @@ mod tests {
         assert_eq!(OnlineLevel::parse("một phần"), Some(OnlineLevel::Partial));
         assert_eq!(OnlineLevel::parse("MOT PHAN"), Some(OnlineLevel::Partial));
         assert!(OnlineLevel::parse("mức 5").is_none());
-        assert!(OnlineLevel::parse_msg("x").unwrap_err().en.contains("full, partial"));
+        assert!(
+            OnlineLevel::parse_msg("x")
+                .unwrap_err()
+                .en
+                .contains("full, partial")
+        );
         for l in ProcedureLevel::ALL {
             assert_eq!(ProcedureLevel::parse(l.as_str()), Some(l));
         }
-        assert_eq!(ProcedureLevel::parse("Cấp xã"), Some(ProcedureLevel::Commune));
-        assert_eq!(ProcedureLevel::parse("huyện"), Some(ProcedureLevel::District));
+        assert_eq!(
+            ProcedureLevel::parse("Cấp xã"),
+            Some(ProcedureLevel::Commune)
+        );
+        assert_eq!(
+            ProcedureLevel::parse("huyện"),
+            Some(ProcedureLevel::District)
+        );
         assert!(ProcedureLevel::parse("ward").is_none());
     }
 }

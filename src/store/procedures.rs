@@ -607,10 +607,10 @@ impl Store {
         let mut checked = Vec::with_capacity(rows.len());
         let mut seen = std::collections::HashMap::new();
         for r in rows {
-            let i = r.input.validate().map_err(|msg| StoreError::ImportRow {
-                line: r.line,
-                msg,
-            })?;
+            let i = r
+                .input
+                .validate()
+                .map_err(|msg| StoreError::ImportRow { line: r.line, msg })?;
             if let Some(first) = seen.insert(i.code.clone(), r.line) {
                 return Err(StoreError::ImportRow {
                     line: r.line,
@@ -673,7 +673,11 @@ mod tests {
         assert!(check_committed(TimeLimit::WorkingHours(16), legal).is_ok());
         assert!(check_committed(TimeLimit::WorkingDays(3), legal).is_ok());
         let longer = check_committed(TimeLimit::WorkingDays(4), legal).unwrap_err();
-        assert!(longer.en.contains("longer than the legal limit"), "{}", longer.en);
+        assert!(
+            longer.en.contains("longer than the legal limit"),
+            "{}",
+            longer.en
+        );
         let other = check_committed(TimeLimit::CalendarDays(2), legal).unwrap_err();
         assert!(other.en.contains("cannot be compared"), "{}", other.en);
         assert!(check_committed(TimeLimit::WorkingDays(0), legal).is_err());
@@ -698,7 +702,10 @@ mod tests {
         let v = i.validate().unwrap();
         assert_eq!(v.code, "1.001193");
         assert_eq!(v.documents, vec!["Tờ khai", "Giấy chứng sinh"]);
-        assert_eq!(v.search_text(), "1 001193 dang ky khai sinh ho tich ubnd cap xa");
+        assert_eq!(
+            v.search_text(),
+            "1 001193 dang ky khai sinh ho tich ubnd cap xa"
+        );
         assert!(
             ProcedureInput {
                 code: "1 001".into(),

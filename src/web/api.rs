@@ -101,9 +101,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_form_version))
         .routes(routes!(report_officials))
         .routes(routes!(flag_rating))
-        .routes(routes!(api_procedures::list_procedures, api_procedures::create_procedure))
-        .routes(routes!(api_procedures::get_procedure, api_procedures::update_procedure))
-        .routes(routes!(api_procedures::list_limits, api_procedures::set_limit))
+        .routes(routes!(
+            api_procedures::list_procedures,
+            api_procedures::create_procedure
+        ))
+        .routes(routes!(
+            api_procedures::get_procedure,
+            api_procedures::update_procedure
+        ))
+        .routes(routes!(
+            api_procedures::list_limits,
+            api_procedures::set_limit
+        ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -215,7 +215,14 @@ pub async fn set_limit(
     state.check_unit(&u, b.unit_id, Access::Write).await?;
     let id = state
         .store
-        .procedure_limit_set(id, b.unit_id, b.limit, b.valid_from, &b.note, Some(u.user.id))
+        .procedure_limit_set(
+            id,
+            b.unit_id,
+            b.limit,
+            b.valid_from,
+            &b.note,
+            Some(u.user.id),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }

@@ -163,7 +163,11 @@ async fn catalogue(
     .map(|(k, v)| format!("{k}={}&", url_encode(v)))
     .collect();
     Ok(html(&CataloguePage {
-        page: ctx.page("Thủ tục hành chính", "Administrative procedures", "procedures"),
+        page: ctx.page(
+            "Thủ tục hành chính",
+            "Administrative procedures",
+            "procedures",
+        ),
         q: q.q.clone(),
         field: q.field.clone().unwrap_or_default(),
         level: q.level.clone().unwrap_or_default(),
@@ -583,8 +587,9 @@ async fn set_limit(
     }
     .await;
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/procedures/{id}/limits?unit={}", f.unit_id))
-            .into_response()),
+        Ok(()) => Ok(
+            Redirect::to(&format!("/procedures/{id}/limits?unit={}", f.unit_id)).into_response(),
+        ),
         Err(e) => match shown_error(&ctx, &e) {
             Some(msg) => Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
