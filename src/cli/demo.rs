@@ -1242,6 +1242,7 @@ pub async fn load(store: &Store) -> anyhow::Result<DemoSummary> {
     }
     sum.accounts = accounts.len();
 
+    super::demo_procedures::load(store).await?;
     store.set_setting("demo", "1").await?;
     store
         .audit(

@@ -1,4 +1,4 @@
-//! `hailong import units|officials|counters FILE`: CSV loads that are all or nothing. Columns
+//! `hailong import units|officials|counters|procedures FILE`: CSV loads that are all or nothing. Columns
 //! are matched by header name (any order, extra columns ignored); see docs/IMPORT.md.
 
 use std::collections::HashMap;
@@ -8,10 +8,13 @@ use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use clap::Subcommand;
 
+use crate::domain::limit::TimeLimit;
+use crate::domain::procedure::{OnlineLevel, ProcedureLevel};
 use crate::domain::unit::UnitLevel;
 use crate::store::StoreError;
 use crate::store::counters::CounterImportRow;
 use crate::store::officials::OfficialImportRow;
+use crate::store::procedures::{ProcedureImportRow, ProcedureInput};
 use crate::store::units::{ImportSummary, UnitImportRow};
 
 #[derive(Subcommand, Debug)]
@@ -28,6 +31,9 @@ pub enum ImportWhat {
     Officials { file: PathBuf },
     /// Counters: unit_code, center_name, counter_code, counter_name.
     Counters { file: PathBuf },
+    /// Procedures: code, name, field, level, limit_kind, limit_value, [agency], [limit_note],
+    /// [fees], [documents], [legal_basis], [online_level], [active]. Keyed by code.
+    Procedures { file: PathBuf },
 }
 
 /// A CSV file read into rows of named cells, each with its line number.
@@ -216,6 +222,65 @@ pub fn counter_rows(t: &Table) -> anyhow::Result<Vec<CounterImportRow>> {
         .collect()
 }
 
+fn boolean(line: u64, s: &str, col: &str) -> anyhow::Result<bool> {
+    match crate::domain::text::fold(s).as_str() {
+        "" | "1" | "true" | "yes" | "co" | "x" => Ok(true),
+        "0" | "false" | "no" | "khong" => Ok(false),
+        _ => bail!("line {line}: '{col}' must be true or false: '{s}'"),
+    }
+}
+
+/// Procedure rows (docs/IMPORT.md). Documents are separated by new lines inside the quoted
+/// cell or by `|`.
+pub fn procedure_rows(t: &Table) -> anyhow::Result<Vec<ProcedureImportRow>> {
+    t.require(&[
+        "code",
+        "name",
+        "field",
+        "level",
+        "limit_kind",
+        "limit_value",
+    ])?;
+    let mut seen = HashMap::new();
+    t.rows()
+        .iter()
+        .map(|(line, rec)| {
+            let line = *line;
+            let m = |m: crate::domain::Msg| anyhow::anyhow!("line {line}: {} ({})", m.en, m.vi);
+            let code = t.need(line, rec, "code")?.to_string();
+            if let Some(first) = seen.insert(code.clone(), line) {
+                bail!("line {line}: procedure code {code} already given on line {first}");
+            }
+            let value = t.need(line, rec, "limit_value")?;
+            let value: i64 = value.parse().map_err(|_| {
+                anyhow::anyhow!("line {line}: 'limit_value' is not a whole number: '{value}'")
+            })?;
+            Ok(ProcedureImportRow {
+                line,
+                input: ProcedureInput {
+                    code,
+                    name: t.need(line, rec, "name")?.to_string(),
+                    field: t.need(line, rec, "field")?.to_string(),
+                    level: ProcedureLevel::parse_msg(t.need(line, rec, "level")?).map_err(m)?,
+                    agency: t.cell(rec, "agency").to_string(),
+                    legal_limit: TimeLimit::from_parts(t.need(line, rec, "limit_kind")?, value)
+                        .map_err(m)?,
+                    limit_note: t.cell(rec, "limit_note").to_string(),
+                    fees: t.cell(rec, "fees").to_string(),
+                    documents: t
+                        .cell(rec, "documents")
+                        .split(['|', '\n'])
+                        .map(str::to_string)
+                        .collect(),
+                    legal_basis: t.cell(rec, "legal_basis").to_string(),
+                    online_level: OnlineLevel::parse_msg(t.cell(rec, "online_level")).map_err(m)?,
+                    active: boolean(line, t.cell(rec, "active"), "active")?,
+                },
+            })
+        })
+        .collect()
+}
+
 fn store_err(e: StoreError) -> anyhow::Error {
     match e {
         StoreError::ImportRow { line, msg } => {
@@ -254,6 +319,17 @@ pub async fn run(database_url: &str, what: ImportWhat) -> anyhow::Result<()> {
             report(
                 "counters",
                 store.import_counters(&rows).await.map_err(store_err)?,
+            );
+        }
+        ImportWhat::Procedures { file } => {
+            let rows = procedure_rows(&Table::read(&file)?)?;
+            let store = super::open_store(database_url).await?;
+            report(
+                "procedures",
+                store
+                    .import_procedures(&rows, None)
+                    .await
+                    .map_err(store_err)?,
             );
         }
     }

@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 
 pub mod admin;
 pub mod demo;
+pub mod demo_procedures;
 pub mod import;
 pub mod serve;
 
@@ -35,7 +36,7 @@ pub enum Command {
         #[command(subcommand)]
         command: admin::AdminCommand,
     },
-    /// Load units, officials or counters from a CSV file (all or nothing).
+    /// Load units, officials, counters or procedures from a CSV file (all or nothing).
     Import {
         #[command(subcommand)]
         what: import::ImportWhat,

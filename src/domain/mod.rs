@@ -7,9 +7,11 @@ pub mod form;
 pub mod limit;
 pub mod msg;
 pub mod password;
+pub mod procedure;
 pub mod role;
 pub mod scale;
 pub mod stats;
+pub mod text;
 pub mod time;
 pub mod unit;
 

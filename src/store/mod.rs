@@ -15,6 +15,7 @@ pub mod counters;
 pub mod forms;
 pub mod kiosks;
 pub mod officials;
+pub mod procedures;
 pub mod ratings;
 pub mod reports;
 pub mod units;

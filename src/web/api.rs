@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use super::auth::{self, Access, CurrentUser};
 use super::error::WebError;
-use super::{AppState, kiosk};
+use super::{AppState, api_procedures, kiosk};
 use crate::domain::Msg;
 use crate::domain::form::FormDefinition;
 use crate::domain::time::Month;
@@ -77,7 +77,7 @@ impl Modify for Security {
     info(title = "Hài Lòng API", description = "Citizen satisfaction and one-stop services. Messages come in Vietnamese (message_vi) and English (message_en); `message` follows Accept-Language."),
     modifiers(&Security),
     tags((name = "kiosk", description = "Counter rating kiosk"), (name = "auth"), (name = "units"), (name = "officials"),
-         (name = "counters"), (name = "forms"), (name = "reports"), (name = "ratings"))
+         (name = "counters"), (name = "forms"), (name = "reports"), (name = "ratings"), (name = "procedures"))
 )]
 struct ApiDoc;
 
@@ -101,6 +101,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_form_version))
         .routes(routes!(report_officials))
         .routes(routes!(flag_rating))
+        .routes(routes!(
+            api_procedures::list_procedures,
+            api_procedures::create_procedure
+        ))
+        .routes(routes!(
+            api_procedures::get_procedure,
+            api_procedures::update_procedure
+        ))
+        .routes(routes!(
+            api_procedures::list_limits,
+            api_procedures::set_limit
+        ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -19,6 +19,7 @@ use crate::store::Store;
 use crate::store::ratings::RatingWriter;
 
 pub mod api;
+pub mod api_procedures;
 pub mod assets;
 pub mod auth;
 pub mod error;

@@ -20,6 +20,7 @@ pub mod forms;
 pub mod kiosks;
 pub mod me;
 pub mod officials;
+pub mod procedures;
 pub mod ratings;
 pub mod reports;
 pub mod signin;
@@ -366,4 +367,5 @@ pub fn router() -> Router<AppState> {
         .merge(signin::router())
         .merge(ratings::router())
         .merge(me::router())
+        .merge(procedures::router())
 }
