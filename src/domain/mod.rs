@@ -2,6 +2,7 @@
 //! zone, roles. Nothing here does I/O.
 
 pub mod avatar;
+pub mod calendar;
 pub mod dossier;
 pub mod form;
 pub mod limit;

@@ -1,7 +1,7 @@
 //! Instants and Vietnamese calendar months. Instants are stored as milliseconds since the Unix
 //! epoch (UTC); months, days and working hours are those of Asia/Ho_Chi_Minh.
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Asia::Ho_Chi_Minh;
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +35,20 @@ pub fn local_midnight(date: NaiveDate) -> Millis {
         .single()
         .expect("Asia/Ho_Chi_Minh has no DST gaps since 1975")
         .timestamp_millis()
+}
+
+/// The local wall-clock time of an instant in Asia/Ho_Chi_Minh (what the working calendar uses).
+pub fn local_naive(ms: Millis) -> Option<NaiveDateTime> {
+    to_local(ms).map(|t| t.naive_local())
+}
+
+/// The instant of a local wall-clock time in Asia/Ho_Chi_Minh.
+pub fn local_ms(t: NaiveDateTime) -> Millis {
+    match Ho_Chi_Minh.from_local_datetime(&t).earliest() {
+        Some(z) => z.timestamp_millis(),
+        // Only a historical clock change could skip a local time; UTC+7 is right since 1975.
+        None => (t - chrono::Duration::hours(7)).and_utc().timestamp_millis(),
+    }
 }
 
 /// A calendar month in Vietnam, e.g. "2026-10".
