@@ -27,6 +27,8 @@ use crate::store::officials::{Official, OfficialInput};
 use crate::store::units::{Unit, UnitInput};
 use crate::store::users::User;
 
+pub mod calendar;
+
 /// `Json` whose rejections speak our error format and language.
 pub struct ApiJson<T>(pub T);
 
@@ -101,6 +103,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_form_version))
         .routes(routes!(report_officials))
         .routes(routes!(flag_rating))
+        .merge(calendar::router())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
