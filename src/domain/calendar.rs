@@ -266,6 +266,52 @@ pub fn classify(
     }
 }
 
+/// Reads a receipt time: RFC 3339 with an offset ("2026-03-02T08:00:00+07:00", "…Z"), turned
+/// into Vietnamese wall time, or a local time "YYYY-MM-DDTHH:MM[:SS]" (a space may replace the
+/// T). A "+" that a query string decoded into a space is put back.
+pub fn parse_received(s: &str) -> Result<NaiveDateTime, Msg> {
+    let s = s.trim();
+    let bad = || {
+        Msg::new(
+            format!(
+                "Thời điểm tiếp nhận không hợp lệ: '{s}' (YYYY-MM-DDTHH:MM giờ Việt Nam, hoặc RFC 3339)"
+            ),
+            format!("Invalid receipt time: '{s}' (YYYY-MM-DDTHH:MM Vietnam time, or RFC 3339)"),
+        )
+    };
+    let in_range = |t: NaiveDateTime| {
+        if (1900..=9000).contains(&t.year()) {
+            Ok(t)
+        } else {
+            Err(bad())
+        }
+    };
+    let rfc = |x: &str| {
+        chrono::DateTime::parse_from_rfc3339(x)
+            .ok()
+            .map(|t| t.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh).naive_local())
+    };
+    if let Some(t) = rfc(s) {
+        return in_range(t);
+    }
+    if let Some(i) = s.rfind(' ').filter(|i| *i > 10)
+        && let Some(t) = rfc(&format!("{}+{}", &s[..i], &s[i + 1..]))
+    {
+        return in_range(t);
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
+            return in_range(t);
+        }
+    }
+    Err(bad())
+}
+
 const DAY_SECONDS: i64 = 86_400;
 
 impl WorkingCalendar {
@@ -654,6 +700,23 @@ mod tests {
         );
         assert_eq!(classify(due, None, now), Some(Timeliness::Late));
         assert_eq!(classify(due, None, at(2026, 3, 3, 16, 0)), None);
+    }
+
+    #[test]
+    fn receipt_times_parse_in_vietnam_time() {
+        let want = at(2026, 3, 2, 8, 0);
+        for ok in [
+            "2026-03-02T08:00",
+            "2026-03-02 08:00:00",
+            "2026-03-02T08:00:00+07:00",
+            "2026-03-02T08:00:00 07:00",
+            "2026-03-02T01:00:00Z",
+        ] {
+            assert_eq!(parse_received(ok).unwrap(), want, "{ok}");
+        }
+        for bad in ["", "2026-03-02", "02/03/2026 08:00", "2026-13-02T08:00", "hôm qua"] {
+            assert!(parse_received(bad).is_err(), "{bad:?}");
+        }
     }
 
     // ---- properties ----

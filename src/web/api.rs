@@ -27,6 +27,8 @@ use crate::store::officials::{Official, OfficialInput};
 use crate::store::units::{Unit, UnitInput};
 use crate::store::users::User;
 
+pub mod calendar;
+
 /// `Json` whose rejections speak our error format and language.
 pub struct ApiJson<T>(pub T);
 
@@ -113,6 +115,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             api_procedures::list_limits,
             api_procedures::set_limit
         ))
+        .merge(calendar::router())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
