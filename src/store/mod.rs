@@ -13,6 +13,7 @@ use crate::domain::Msg;
 
 pub mod calendar;
 pub mod counters;
+pub mod dossiers;
 pub mod forms;
 pub mod kiosks;
 pub mod officials;

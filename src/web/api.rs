@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use super::auth::{self, Access, CurrentUser};
 use super::error::WebError;
-use super::{AppState, api_procedures, kiosk};
+use super::{AppState, api_procedures, dossiers, kiosk};
 use crate::domain::Msg;
 use crate::domain::form::FormDefinition;
 use crate::domain::time::Month;
@@ -79,7 +79,8 @@ impl Modify for Security {
     info(title = "Hài Lòng API", description = "Citizen satisfaction and one-stop services. Messages come in Vietnamese (message_vi) and English (message_en); `message` follows Accept-Language."),
     modifiers(&Security),
     tags((name = "kiosk", description = "Counter rating kiosk"), (name = "auth"), (name = "units"), (name = "officials"),
-         (name = "counters"), (name = "forms"), (name = "reports"), (name = "ratings"), (name = "procedures"))
+         (name = "counters"), (name = "forms"), (name = "reports"), (name = "ratings"), (name = "procedures"),
+         (name = "dossiers", description = "Dossiers at the one-stop desk"), (name = "public", description = "No account needed"))
 )]
 struct ApiDoc;
 
@@ -116,6 +117,12 @@ pub fn router() -> OpenApiRouter<AppState> {
             api_procedures::set_limit
         ))
         .merge(calendar::router())
+        .routes(routes!(dossiers::list, dossiers::intake))
+        .routes(routes!(dossiers::get))
+        .routes(routes!(dossiers::act))
+        .routes(routes!(dossiers::apologise))
+        .routes(routes!(dossiers::register_online))
+        .routes(routes!(dossiers::lookup))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

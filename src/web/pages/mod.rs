@@ -16,6 +16,7 @@ use crate::domain::msg::Lang;
 use crate::domain::role::Role;
 
 pub mod counters;
+pub mod dossiers;
 pub mod forms;
 pub mod kiosks;
 pub mod me;
@@ -368,4 +369,5 @@ pub fn router() -> Router<AppState> {
         .merge(ratings::router())
         .merge(me::router())
         .merge(procedures::router())
+        .merge(dossiers::router())
 }

@@ -1,0 +1,606 @@
+//! Dossiers: intake and codes, working-time due dates, status transitions, the receipt and the
+//! public look-up — on both databases.
+
+mod common;
+
+use chrono::TimeZone;
+use chrono_tz::Asia::Ho_Chi_Minh;
+use common::{TestApp, seed};
+use hailong::domain::dossier::{Action, IntakeChannel, ReturnMethod, Status};
+use hailong::domain::limit::TimeLimit;
+use hailong::domain::procedure::{OnlineLevel, ProcedureLevel};
+use hailong::store::Store;
+use hailong::store::dossiers::{ActInput, IntakeInput};
+use hailong::store::procedures::ProcedureInput;
+use serde_json::{Value, json};
+
+fn local_ms(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
+    Ho_Chi_Minh
+        .with_ymd_and_hms(y, m, d, h, min, 0)
+        .single()
+        .unwrap()
+        .timestamp_millis()
+}
+
+async fn procedure(store: &Store, code: &str, limit: TimeLimit) -> i64 {
+    store
+        .procedure_create(
+            &ProcedureInput {
+                code: code.into(),
+                name: "Đăng ký khai sinh".into(),
+                field: "Hộ tịch".into(),
+                level: ProcedureLevel::Commune,
+                agency: "UBND cấp xã".into(),
+                legal_limit: limit,
+                limit_note: String::new(),
+                fees: "Miễn lệ phí".into(),
+                documents: vec!["Tờ khai đăng ký khai sinh".into()],
+                legal_basis: "Luật Hộ tịch 2014".into(),
+                online_level: OnlineLevel::Full,
+                active: true,
+            },
+            None,
+        )
+        .await
+        .unwrap()
+}
+
+fn intake(unit_id: i64, procedure_id: i64, official: Option<i64>) -> IntakeInput {
+    IntakeInput {
+        unit_id,
+        procedure_id,
+        channel: IntakeChannel::InPerson,
+        applicant_name: "Nguyễn Văn An".into(),
+        applicant_phone: "0905123456".into(),
+        applicant_id_number: "056090001234".into(),
+        applicant_address: "Thôn Xuân Tự 1, xã Vạn Hưng".into(),
+        documents: vec!["Tờ khai".into(), "Giấy chứng sinh".into()],
+        return_method: ReturnMethod::Desk,
+        received_by: official,
+        counter_id: None,
+        user_id: None,
+    }
+}
+
+#[tokio::test]
+async fn intake_numbers_dossiers_per_unit_and_day_and_sets_the_due_time_in_working_hours() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app.store).await;
+    let p = procedure(&app.store, "1.001193", TimeLimit::WorkingDays(3)).await;
+    // Monday 23/11/2026 08:00, 3 working days (24 working hours): Tuesday 24/11 is a public
+    // holiday (Ngày Văn hóa Việt Nam), so Monday 7 h + Wednesday 8 h + Thursday 8 h + 1 h
+    // end Friday 08:00.
+    let monday = local_ms(2026, 11, 23, 8, 0);
+    let a = app
+        .store
+        .dossier_intake(&intake(s.commune_a, p, Some(s.official1)), monday, [1; 6])
+        .await
+        .unwrap();
+    assert_eq!(a.code, "22525-261123-0001");
+    assert_eq!(a.status, Status::Received);
+    assert_eq!(a.due_at, Some(local_ms(2026, 11, 27, 8, 0)));
+    let b = app
+        .store
+        .dossier_intake(
+            &intake(s.commune_a, p, Some(s.official1)),
+            monday + 60_000,
+            [2; 6],
+        )
+        .await
+        .unwrap();
+    assert_eq!(b.code, "22525-261123-0002");
+    // Another unit has its own sequence; another day starts again at 0001. Received after
+    // closing, the clock starts the next working morning: Thursday 07:00 + 24 h uses up
+    // Thursday, Friday and Monday and ends at Monday's closing.
+    let c = app
+        .store
+        .dossier_intake(
+            &intake(s.commune_b, p, None),
+            local_ms(2026, 11, 25, 18, 30),
+            [3; 6],
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.code, "22516-261125-0001");
+    assert_eq!(c.due_at, Some(local_ms(2026, 11, 30, 17, 0)));
+    let d = app.store.dossier(a.id).await.unwrap();
+    assert_eq!(d.applicant_name, "Nguyễn Văn An");
+    assert_eq!(d.documents.len(), 2);
+    assert_eq!(d.time_limit, TimeLimit::WorkingDays(3));
+}
+
+#[tokio::test]
+async fn concurrent_intakes_never_share_a_code() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app.store).await;
+    let p = procedure(&app.store, "1.001193", TimeLimit::WorkingDays(1)).await;
+    let now = local_ms(2026, 11, 23, 9, 0);
+    let mut tasks = Vec::new();
+    for i in 0..24u8 {
+        let store = app.store.clone();
+        let input = intake(s.commune_a, p, Some(s.official1));
+        tasks.push(tokio::spawn(async move {
+            store
+                .dossier_intake(&input, now, [i; 6])
+                .await
+                .unwrap()
+                .code
+        }));
+    }
+    let mut codes = Vec::new();
+    for t in tasks {
+        codes.push(t.await.unwrap());
+    }
+    codes.sort();
+    let expected: Vec<String> = (1..=24).map(|n| format!("22525-261123-{n:04}")).collect();
+    assert_eq!(codes, expected);
+}
+
+#[tokio::test]
+async fn transitions_follow_the_rules_and_a_supplement_pauses_the_clock() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app.store).await;
+    let p = procedure(&app.store, "1.001193", TimeLimit::WorkingDays(2)).await;
+    let t0 = local_ms(2026, 12, 7, 8, 0); // Monday, a week without holidays
+    let d = app
+        .store
+        .dossier_intake(&intake(s.commune_a, p, Some(s.official1)), t0, [1; 6])
+        .await
+        .unwrap();
+    assert_eq!(d.due_at, Some(local_ms(2026, 12, 9, 8, 0)));
+    let act = |action, at, note: &str| ActInput {
+        action,
+        note: note.into(),
+        return_method: None,
+        official_id: Some(s.official1),
+        user_id: None,
+        at,
+    };
+    // Returning a result that does not exist yet is refused, with the reason, and nothing moves.
+    let err = app
+        .store
+        .dossier_act(d.id, &act(Action::ReturnResult, t0 + 1000, ""))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("Đã tiếp nhận") || format!("{err:?}").contains("Đã tiếp nhận")
+    );
+    assert_eq!(
+        app.store.dossier(d.id).await.unwrap().status,
+        Status::Received
+    );
+    // A supplement request needs to say which papers.
+    assert!(
+        app.store
+            .dossier_act(d.id, &act(Action::RequestSupplement, t0 + 2000, " "))
+            .await
+            .is_err()
+    );
+    app.store
+        .dossier_act(d.id, &act(Action::Start, t0 + 3000, ""))
+        .await
+        .unwrap();
+    // Paused from Monday 09:00 to Tuesday 09:00: 8 working hours do not count.
+    app.store
+        .dossier_act(
+            d.id,
+            &act(
+                Action::RequestSupplement,
+                local_ms(2026, 12, 7, 9, 0),
+                "Thiếu giấy chứng sinh",
+            ),
+        )
+        .await
+        .unwrap();
+    let resumed = app
+        .store
+        .dossier_act(
+            d.id,
+            &act(Action::CompleteSupplement, local_ms(2026, 12, 8, 9, 0), ""),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resumed.status, Status::InProgress);
+    assert_eq!(resumed.supplement_count, 1);
+    assert_eq!(resumed.due_at, Some(local_ms(2026, 12, 10, 8, 0)));
+    let ready = app
+        .store
+        .dossier_act(
+            d.id,
+            &act(Action::ResultReady, local_ms(2026, 12, 9, 15, 0), ""),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ready.finished_at, Some(local_ms(2026, 12, 9, 15, 0)));
+    let back = app
+        .store
+        .dossier_act(
+            d.id,
+            &act(Action::ReturnResult, local_ms(2026, 12, 9, 16, 0), ""),
+        )
+        .await
+        .unwrap();
+    assert_eq!(back.status, Status::ResultReturned);
+    let history = app.store.dossier_events(d.id).await.unwrap();
+    let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "intake",
+            "start",
+            "request_supplement",
+            "complete_supplement",
+            "result_ready",
+            "return_result"
+        ]
+    );
+    assert!(
+        history
+            .iter()
+            .all(|e| e.official_name.as_deref() == Some("Nguyễn Thị Lan"))
+    );
+}
+
+#[tokio::test]
+async fn the_api_receives_acts_and_refuses_what_the_role_may_not_do() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app.store).await;
+    let p = procedure(&app.store, "1.001193", TimeLimit::WorkingDays(1)).await;
+    let official = app.api_token("official").await;
+    let body = json!({"unit_id": s.commune_a, "procedure_id": p, "applicant_name": "Trần Thị Bình",
+        "applicant_phone": "0912000111", "documents": ["Tờ khai"]});
+    let res = app
+        .client
+        .post(app.url("/api/v1/dossiers"))
+        .bearer_auth(&official)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.unwrap();
+    let id = created["id"].as_i64().unwrap();
+    assert!(created["code"].as_str().unwrap().starts_with("22525-"));
+    assert_eq!(created["lookup_secret"].as_str().unwrap().len(), 6);
+
+    // The official of commune A may not receive for commune B; the inspector reads only.
+    let other = json!({"unit_id": s.commune_b, "procedure_id": p, "applicant_name": "X"});
+    let res = app
+        .client
+        .post(app.url("/api/v1/dossiers"))
+        .bearer_auth(&official)
+        .json(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let inspector = app.api_token("inspector").await;
+    let res = app
+        .client
+        .get(app.url(&format!("/api/v1/dossiers/{id}")))
+        .bearer_auth(&inspector)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let detail: Value = res.json().await.unwrap();
+    assert_eq!(detail["dossier"]["status"], "received");
+    assert!(detail["dossier"].get("lookup_secret").is_none());
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/dossiers/{id}/actions")))
+        .bearer_auth(&inspector)
+        .json(&json!({"action": "start"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let leader_b = app.api_token("leader_b").await;
+    let res = app
+        .client
+        .get(app.url(&format!("/api/v1/dossiers/{id}")))
+        .bearer_auth(&leader_b)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = app
+        .client
+        .get(app.url(&format!("/api/v1/dossiers/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+
+    // An illegal step is a 422 with the reason in Vietnamese; the dossier is unchanged.
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/dossiers/{id}/actions")))
+        .bearer_auth(&official)
+        .json(&json!({"action": "return_result"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let err: Value = res.json().await.unwrap();
+    assert!(
+        err["message_vi"].as_str().unwrap().contains("Không thể"),
+        "{err}"
+    );
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/dossiers/{id}/actions")))
+        .bearer_auth(&official)
+        .json(&json!({"action": "result_ready"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let d: Value = res.json().await.unwrap();
+    assert_eq!(d["status"], "result_ready");
+
+    // The desk's list shows it; the overdue list does not (it is finished).
+    let list: Value = app
+        .client
+        .get(app.url("/api/v1/dossiers"))
+        .bearer_auth(&official)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let overdue: Value = app
+        .client
+        .get(app.url("/api/v1/dossiers?overdue=true"))
+        .bearer_auth(&official)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(overdue.as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn public_look_up_needs_the_secret_shows_nothing_personal_and_stops_guessing() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app.store).await;
+    let p = procedure(&app.store, "1.001193", TimeLimit::WorkingDays(1)).await;
+    let d = app
+        .store
+        .dossier_intake(
+            &intake(s.commune_a, p, Some(s.official1)),
+            local_ms(2026, 11, 23, 8, 0),
+            [7; 6],
+        )
+        .await
+        .unwrap();
+    let look = |code: String, secret: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url("/api/v1/public/dossiers/lookup"))
+                .query(&[("code", code), ("secret", secret)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Case and spaces in the secret do not matter.
+    let res = look(
+        d.code.to_lowercase(),
+        format!(" {} ", d.lookup_secret.to_lowercase()),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["status_code"], 2);
+    assert_eq!(v["status_label"], "Đã tiếp nhận");
+    assert!(v["due_at"].as_i64().is_some());
+    for personal in ["Nguyễn Văn An", "0905123456", "056090001234", "Xuân Tự"] {
+        assert!(!text.contains(personal), "{personal} leaked: {text}");
+    }
+    // Wrong secrets: 404 like an unknown code, then 429 for this address, even with the
+    // right secret.
+    for _ in 0..10 {
+        assert_eq!(look(d.code.clone(), "ZZZZZZ".into()).await.status(), 404);
+    }
+    let res = look(d.code.clone(), d.lookup_secret.clone()).await;
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn the_receipt_prints_the_code_the_secret_and_a_qr_code() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app.store).await;
+    let p = procedure(&app.store, "1.001193", TimeLimit::WorkingDays(1)).await;
+    let d = app
+        .store
+        .dossier_intake(
+            &intake(s.commune_a, p, Some(s.official1)),
+            local_ms(2026, 11, 23, 8, 0),
+            [9; 6],
+        )
+        .await
+        .unwrap();
+    let staff = app.login("official").await;
+    let res = app
+        .get_as(&staff, &format!("/dossiers/{}/receipt", d.id))
+        .await;
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"));
+    assert!(page.contains(&d.code));
+    assert!(page.contains(&d.lookup_secret));
+    assert!(page.contains("<svg"), "QR code drawn in the page");
+    // 1 working day from Monday 08:00; Tuesday 24/11 is a holiday.
+    assert!(page.contains("25/11/2026 08:00"), "due time printed");
+    // The public look-up page opened from the QR code.
+    let res = app
+        .client
+        .get(app.url(&format!(
+            "/lookup?code={}&secret={}",
+            d.code, d.lookup_secret
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Đã tiếp nhận"));
+    assert!(!page.contains("Nguyễn Văn An"));
+}
+
+/// Every dossier page against every role: allowed (200 / 303 to the next page), refused (403),
+/// or sent to the login page; a refused change leaves the dossier as it was.
+#[tokio::test]
+async fn dossier_pages_by_role() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app.store).await;
+    let p = procedure(&app.store, "1.001193", TimeLimit::WorkingDays(1)).await;
+    let d = app
+        .store
+        .dossier_intake(
+            &intake(s.commune_a, p, Some(s.official1)),
+            common::now_ms(),
+            [5; 6],
+        )
+        .await
+        .unwrap();
+    let who = ["admin", "leader", "official", "inspector", "leader_b"];
+    let mut staff = Vec::new();
+    for w in who {
+        staff.push(app.login(w).await);
+    }
+    let a = s.commune_a;
+    let pages: [(String, [u16; 5]); 5] = [
+        (format!("/dossiers?unit={a}"), [200, 200, 200, 200, 403]),
+        (
+            format!("/dossiers?unit={a}&overdue=1"),
+            [200, 200, 200, 200, 403],
+        ),
+        (format!("/dossiers/new?unit={a}"), [200, 200, 200, 403, 403]),
+        (format!("/dossiers/{}", d.id), [200, 200, 200, 200, 403]),
+        (
+            format!("/dossiers/{}/receipt", d.id),
+            [200, 200, 200, 200, 403],
+        ),
+    ];
+    for (path, expected) in &pages {
+        let anon = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(anon.status(), 303, "anonymous {path}");
+        assert!(
+            anon.headers()["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("/login")
+        );
+        for (i, st) in staff.iter().enumerate() {
+            let res = app.get_as(st, path).await;
+            assert_eq!(res.status(), expected[i], "{} {path}", who[i]);
+        }
+    }
+    // Refused changes: the inspector, the other commune's leader, and a form without its
+    // CSRF token. The dossier stays as it was, and no dossier is added.
+    let act = format!("/dossiers/{}/act", d.id);
+    for i in [3, 4] {
+        let res = app
+            .post_form_as(&staff[i], &act, &[("action", "start"), ("note", "")])
+            .await;
+        assert_eq!(res.status(), 403, "{}", who[i]);
+        let res = app
+            .post_form_as(
+                &staff[i],
+                "/dossiers/new",
+                &[
+                    ("unit", &a.to_string()),
+                    ("procedure", &p.to_string()),
+                    ("applicant_name", "Lê Văn C"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 403, "{}", who[i]);
+    }
+    let res = app
+        .client
+        .post(app.url(&act))
+        .header("cookie", &staff[2].cookie)
+        .form(&[("action", "start")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "no CSRF token");
+    assert_eq!(
+        app.store.dossier(d.id).await.unwrap().status,
+        Status::Received
+    );
+    assert_eq!(
+        app.store.dossiers_list(a, None, 10, 0).await.unwrap().len(),
+        1
+    );
+    // The official at the desk: an illegal step is explained in the page, a legal one goes on.
+    let res = app
+        .post_form_as(
+            &staff[2],
+            &act,
+            &[("action", "return_result"), ("note", "")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Không thể"));
+    let res = app
+        .post_form_as(&staff[2], &act, &[("action", "start"), ("note", "")])
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        app.store.dossier(d.id).await.unwrap().status,
+        Status::InProgress
+    );
+    // Intake through the page ends on the printable receipt.
+    let res = app
+        .post_form_as(
+            &staff[2],
+            "/dossiers/new",
+            &[
+                ("unit", &a.to_string()),
+                ("procedure", &p.to_string()),
+                ("channel", "in_person"),
+                ("applicant_name", "Lê Văn C"),
+                ("documents", "Tờ khai\nGiấy chứng sinh"),
+                ("return_method", "home"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let receipt = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(receipt.ends_with("/receipt"), "{receipt}");
+    let page = app.get_as(&staff[2], &receipt).await.text().await.unwrap();
+    assert!(
+        page.contains("Lê Văn C")
+            && page.contains("Giấy chứng sinh")
+            && page.contains("Trả tận nhà")
+    );
+    // A missing name is explained in the form, and nothing is stored.
+    let res = app
+        .post_form_as(
+            &staff[2],
+            "/dossiers/new",
+            &[
+                ("unit", &a.to_string()),
+                ("procedure", &p.to_string()),
+                ("applicant_name", " "),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Thiếu họ tên người nộp"));
+    assert_eq!(
+        app.store.dossiers_list(a, None, 10, 0).await.unwrap().len(),
+        2
+    );
+}
