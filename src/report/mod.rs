@@ -3,6 +3,7 @@
 
 pub mod export;
 pub mod official_month;
+pub mod timeliness;
 
 pub use official_month::{OfficialMonthReport, OfficialRow};
 

@@ -487,3 +487,44 @@ fn action_name(a: Action) -> &'static str {
         Action::Stop => "stop",
     }
 }
+
+/// What the timeliness report needs of one dossier.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DossierFact {
+    pub procedure_code: String,
+    pub procedure_name: String,
+    pub official_code: Option<String>,
+    pub official_name: Option<String>,
+    pub channel: i16,
+    pub status: i16,
+    pub received_at: Millis,
+    pub due_at: Millis,
+    pub finished_at: Option<Millis>,
+    pub supplement_count: i32,
+    /// For refused, withdrawn and stopped dossiers, when that happened (nothing changes after).
+    pub updated_at: Millis,
+}
+
+impl Store {
+    /// Dossiers of a subtree that were received before `end` and not finished before `start`:
+    /// every dossier the period's timeliness figures can involve.
+    pub async fn dossier_facts(
+        &self,
+        root: i64,
+        start: Millis,
+        end: Millis,
+    ) -> Result<Vec<DossierFact>> {
+        let sql = format!(
+            "{SUBTREE_CTE} SELECT p.code AS procedure_code, p.name AS procedure_name,
+                o.code AS official_code, o.full_name AS official_name, d.channel, d.status,
+                d.received_at, d.due_at, d.finished_at, d.supplement_count, d.updated_at
+             FROM dossiers d JOIN procedures p ON p.id = d.procedure_id
+             LEFT JOIN officials o ON o.id = d.received_by
+             WHERE d.unit_id IN (SELECT id FROM subtree) AND d.received_at < $3
+               AND d.due_at IS NOT NULL AND (d.finished_at IS NULL OR d.finished_at >= $2)"
+        );
+        Ok(
+            with_pool!(self, p => sqlx::query_as(&sql).bind(root).bind(start).bind(end).fetch_all(p).await)?,
+        )
+    }
+}
