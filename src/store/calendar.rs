@@ -62,8 +62,14 @@ fn day_of(r: DayRow) -> Result<CalendarDay> {
 fn stored_hours(unit_id: i64, s: &str) -> Result<WorkingHours> {
     WorkingHours::parse(s).map_err(|m| {
         StoreError::invalid(
-            format!("Giờ làm việc đã lưu của đơn vị {unit_id} không hợp lệ: {}", m.vi),
-            format!("Stored working hours of unit {unit_id} are invalid: {}", m.en),
+            format!(
+                "Giờ làm việc đã lưu của đơn vị {unit_id} không hợp lệ: {}",
+                m.vi
+            ),
+            format!(
+                "Stored working hours of unit {unit_id} are invalid: {}",
+                m.en
+            ),
         )
     })
 }
@@ -105,14 +111,20 @@ impl Store {
 
     /// Holidays and make-up days of a year, by date.
     pub async fn calendar_days(&self, year: i32) -> Result<Vec<CalendarDay>> {
-        let bad = || StoreError::invalid(format!("Năm không hợp lệ: {year}"), format!("Invalid year: {year}"));
+        let bad = || {
+            StoreError::invalid(
+                format!("Năm không hợp lệ: {year}"),
+                format!("Invalid year: {year}"),
+            )
+        };
         if !(1900..=9998).contains(&year) {
             return Err(bad());
         }
         let from = NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(bad)?;
         let to = NaiveDate::from_ymd_opt(year + 1, 1, 1).ok_or_else(bad)?;
-        let sql =
-            format!("SELECT {DAY_COLS} FROM calendar_days WHERE day >= $1 AND day < $2 ORDER BY day");
+        let sql = format!(
+            "SELECT {DAY_COLS} FROM calendar_days WHERE day >= $1 AND day < $2 ORDER BY day"
+        );
         let rows: Vec<DayRow> =
             with_pool!(self, p => sqlx::query_as(&sql).bind(from).bind(to).fetch_all(p).await)?;
         rows.into_iter().map(day_of).collect()
@@ -144,7 +156,10 @@ impl Store {
         }
         if kind == DayKind::Workday && !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
             return Err(StoreError::invalid(
-                format!("Ngày {} là ngày thường: ngày làm bù phải là thứ Bảy hoặc Chủ nhật", day.format("%d/%m/%Y")),
+                format!(
+                    "Ngày {} là ngày thường: ngày làm bù phải là thứ Bảy hoặc Chủ nhật",
+                    day.format("%d/%m/%Y")
+                ),
                 format!("{day} is a weekday: a make-up working day must be a Saturday or a Sunday"),
             ));
         }
