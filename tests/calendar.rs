@@ -985,7 +985,8 @@ async fn bad_input_is_refused_in_both_languages_and_nothing_is_stored() {
     // The page refuses the same mistakes with the form still filled in.
     let admin = app.login("admin").await;
     let a = a.to_string();
-    let page_cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    type PageCase<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let page_cases: Vec<PageCase> = vec![
         (
             "/calendar/days",
             vec![
