@@ -608,9 +608,9 @@ mod tests {
         assert_eq!(c.clock_start(at(2026, 3, 6, 18, 0)), at(2026, 3, 9, 7, 0));
         // Friday evening before Tết 2026: the clock starts on Monday 23/2.
         assert_eq!(c.clock_start(at(2026, 2, 13, 17, 5)), at(2026, 2, 23, 7, 0));
-        // Received online on the Sunday before a make-up Saturday... and on it.
+        // Received on the make-up Saturday 22/8/2026: it is a working day.
         assert_eq!(c.clock_start(at(2026, 8, 22, 9, 0)), at(2026, 8, 22, 9, 0));
-        // Sunday 23/8, then 24/8 is a Monday.
+        // Received on Sunday 23/8: the clock starts on Monday 24/8.
         assert_eq!(c.clock_start(at(2026, 8, 23, 9, 0)), at(2026, 8, 24, 7, 0));
     }
 

@@ -15,6 +15,7 @@ use super::error::WebError;
 use crate::domain::msg::Lang;
 use crate::domain::role::Role;
 
+pub mod calendar;
 pub mod counters;
 pub mod dossiers;
 pub mod forms;
@@ -359,6 +360,7 @@ pub fn router() -> Router<AppState> {
         .route("/lang/{lang}", get(set_lang))
         .route("/officials/{id}/photo", get(official_photo))
         .merge(units::router())
+        .merge(calendar::router())
         .merge(reports::router())
         .merge(officials::router())
         .merge(counters::router())
