@@ -604,3 +604,149 @@ async fn dossier_pages_by_role() {
         2
     );
 }
+
+/// The timeliness report from hand-made dossiers of October 2026, and the same figures in the
+/// API, the CSV and the XLSX.
+#[tokio::test]
+async fn timeliness_figures_match_hand_counts_in_page_api_and_exports() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app.store).await;
+    let p = procedure(&app.store, "1.001193", TimeLimit::WorkingDays(2)).await;
+    let act = |action, at| ActInput {
+        action,
+        note: "Thiếu giấy tờ".into(),
+        return_method: None,
+        official_id: Some(s.official1),
+        user_id: None,
+        at,
+    };
+    // Received Monday 5/10 08:00, due Wednesday 7/10 08:00.
+    let received = local_ms(2026, 10, 5, 8, 0);
+    let mut ids = Vec::new();
+    for i in 0..5u8 {
+        let d = app
+            .store
+            .dossier_intake(&intake(s.commune_a, p, Some(s.official1)), received, [i; 6])
+            .await
+            .unwrap();
+        ids.push(d.id);
+    }
+    let online = IntakeInput {
+        channel: IntakeChannel::Online,
+        received_by: None,
+        ..intake(s.commune_a, p, None)
+    };
+    // An online registration, accepted at the desk the same day.
+    let o = app
+        .store
+        .dossier_intake(&online, received, [9; 6])
+        .await
+        .unwrap();
+    app.store
+        .dossier_act(o.id, &act(Action::Accept, received + 60_000))
+        .await
+        .unwrap();
+    // 0: early (6/10); 1: on time (7/10 15:00); 2: late (8/10); 3: two supplement requests,
+    // finished early but late by rule; 4: still open (overdue since 7/10); online: open.
+    let finish = |day, h| local_ms(2026, 10, day, h, 0);
+    app.store
+        .dossier_act(ids[0], &act(Action::ResultReady, finish(6, 9)))
+        .await
+        .unwrap();
+    app.store
+        .dossier_act(ids[1], &act(Action::ResultReady, finish(7, 15)))
+        .await
+        .unwrap();
+    app.store
+        .dossier_act(ids[2], &act(Action::ResultReady, finish(8, 9)))
+        .await
+        .unwrap();
+    for (a, h) in [
+        (Action::RequestSupplement, 9),
+        (Action::CompleteSupplement, 10),
+        (Action::RequestSupplement, 11),
+        (Action::CompleteSupplement, 14),
+        (Action::ResultReady, 15),
+    ] {
+        app.store
+            .dossier_act(ids[3], &act(a, finish(5, h)))
+            .await
+            .unwrap();
+    }
+    let token = app.api_token("leader").await;
+    let v: Value = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/reports/timeliness?unit={}&month=2026-10",
+            s.commune_a
+        )))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let t = &v["total"];
+    assert_eq!(t["received"], 6, "{v}");
+    assert_eq!(t["received_online"], 1);
+    assert_eq!(t["finished"], 4);
+    assert_eq!(
+        (
+            t["early"].as_u64(),
+            t["on_time"].as_u64(),
+            t["late"].as_u64()
+        ),
+        (Some(1), Some(1), Some(2))
+    );
+    assert_eq!(t["overdue_open"], 2);
+    // (1 + 1) / (4 + 2)
+    let rate = t["on_time_rate"].as_f64().unwrap();
+    assert!((rate - 1.0 / 3.0).abs() < 1e-9, "{rate}");
+
+    let leader = app.login("leader").await;
+    let q = format!("unit={}&month=2026-10", s.commune_a);
+    let page = app
+        .get_as(&leader, &format!("/reports/timeliness?{q}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("33,3%"), "page shows the same rate");
+    let csv = app
+        .get_as(&leader, &format!("/reports/timeliness.csv?{q}"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let mut rdr = csv::Reader::from_reader(&csv[3..]);
+    let total = rdr.records().map(|r| r.unwrap()).last().unwrap();
+    assert_eq!(&total[1], "Tổng cộng");
+    assert_eq!(&total[2], "6");
+    assert_eq!(&total[9], "2");
+    assert_eq!(&total[11], "33.3");
+    let xlsx = app
+        .get_as(&leader, &format!("/reports/timeliness.xlsx?{q}"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    use calamine::{DataType, Reader, Xlsx};
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(xlsx)).unwrap();
+    let sheet = wb.worksheet_range("Tiến độ giải quyết").unwrap();
+    let row = sheet
+        .rows()
+        .find(|r| r.iter().any(|c| c.get_string() == Some("Tổng cộng")))
+        .unwrap();
+    assert_eq!(row[2].get_float(), Some(6.0));
+    assert!((row[11].get_float().unwrap() - 1.0 / 3.0).abs() < 1e-9);
+    // An official may not read unit reports.
+    let official = app.login("official").await;
+    assert_eq!(
+        app.get_as(&official, &format!("/reports/timeliness?{q}"))
+            .await
+            .status(),
+        403
+    );
+}

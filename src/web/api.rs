@@ -20,6 +20,7 @@ use crate::domain::form::FormDefinition;
 use crate::domain::time::Month;
 use crate::domain::unit::UnitLevel;
 use crate::report::OfficialMonthReport;
+use crate::report::timeliness::{TimelinessBy, TimelinessReport};
 use crate::store::counters::{Counter, ServiceCenter};
 use crate::store::forms::{FormVersion, RatingForm};
 use crate::store::kiosks::KioskDevice;
@@ -103,6 +104,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_forms, create_form))
         .routes(routes!(add_form_version))
         .routes(routes!(report_officials))
+        .routes(routes!(report_timeliness))
         .routes(routes!(flag_rating))
         .routes(routes!(
             api_procedures::list_procedures,
@@ -626,6 +628,43 @@ pub async fn official_report(
     }
     let unit = state.unit_for(u, q.unit, Access::Read).await?;
     Ok(OfficialMonthReport::build(&state.store, &unit, month, state.settings.min_n).await?)
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct TimelinessQuery {
+    /// Root of the subtree (default: the caller's unit).
+    pub unit: Option<i64>,
+    /// YYYY-MM (default: this month, Vietnam time).
+    pub month: Option<String>,
+    /// Rows per procedure (default) or per official who received the dossiers.
+    pub by: Option<TimelinessBy>,
+}
+
+/// Builds the timeliness report for whoever may read the unit's reports.
+pub async fn timeliness_report(
+    state: &AppState,
+    u: &CurrentUser,
+    q: &TimelinessQuery,
+) -> Result<TimelinessReport, WebError> {
+    let month = parse_month(q.month.as_deref())?;
+    if !u.role().can_read_unit_reports() {
+        return Err(WebError::Forbidden);
+    }
+    let unit = state.unit_for(u, q.unit, Access::Read).await?;
+    let by = q.by.unwrap_or(TimelinessBy::Procedure);
+    Ok(TimelinessReport::build(&state.store, &unit, month, by).await?)
+}
+
+/// Dossier timeliness for a unit subtree and month: early, on time, late, open and overdue,
+/// on-time rate and online share, per procedure or per official.
+#[utoipa::path(get, path = "/api/v1/reports/timeliness", tag = "reports", params(TimelinessQuery), security(("session_token" = [])),
+    responses((status = 200, body = TimelinessReport), (status = 400), (status = 403)))]
+async fn report_timeliness(
+    State(state): State<AppState>,
+    u: CurrentUser,
+    Query(q): Query<TimelinessQuery>,
+) -> Result<Json<TimelinessReport>, WebError> {
+    Ok(Json(timeliness_report(&state, &u, &q).await?))
 }
 
 /// Per-official monthly report: ballots, count and share of each level, satisfaction rate with

@@ -9,9 +9,10 @@ use axum::routing::get;
 
 use super::{Ctx, Page, html};
 use crate::domain::time::Month;
+use crate::report::timeliness::{TimelinessBy, TimelinessReport};
 use crate::report::{OfficialMonthReport, export};
 use crate::web::AppState;
-use crate::web::api::{ReportQuery, official_report};
+use crate::web::api::{ReportQuery, TimelinessQuery, official_report, timeliness_report};
 use crate::web::error::WebError;
 
 #[derive(Template)]
@@ -101,8 +102,97 @@ async fn xlsx(
         .into_response())
 }
 
+#[derive(Template)]
+#[template(path = "report_timeliness.html")]
+struct TimelinessPage {
+    page: Page,
+    r: TimelinessReport,
+    month: Month,
+    units: Vec<crate::store::units::Unit>,
+    query: String,
+    by_official: bool,
+}
+
+impl TimelinessPage {
+    fn share(&self, v: &Option<f64>) -> String {
+        self.page.pct(v)
+    }
+}
+
+fn by_param(by: TimelinessBy) -> &'static str {
+    match by {
+        TimelinessBy::Procedure => "procedure",
+        TimelinessBy::Official => "official",
+    }
+}
+
+async fn timeliness_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<TimelinessQuery>,
+) -> Result<Html<String>, WebError> {
+    let u = ctx.user()?;
+    let r = timeliness_report(&state, u, &q).await?;
+    let month: Month = r.month.parse().map_err(|e: String| WebError::Internal(e))?;
+    let units = state.store.unit_children(Some(r.unit_id)).await?;
+    let query = format!("unit={}&month={}&by={}", r.unit_id, r.month, by_param(r.by));
+    Ok(html(&TimelinessPage {
+        page: ctx.page("Tình hình giải quyết hồ sơ", "Dossier timeliness", "report"),
+        by_official: r.by == TimelinessBy::Official,
+        r,
+        month,
+        units,
+        query,
+    }))
+}
+
+fn download(body: Vec<u8>, content_type: &str, name: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn timeliness_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<TimelinessQuery>,
+) -> Result<Response, WebError> {
+    let r = timeliness_report(&state, ctx.user()?, &q).await?;
+    let name = format!("tien-do-ho-so-{}-{}.csv", r.unit_code, r.month);
+    Ok(download(
+        export::timeliness_csv(&r)?,
+        "text/csv; charset=utf-8",
+        name,
+    ))
+}
+
+async fn timeliness_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<TimelinessQuery>,
+) -> Result<Response, WebError> {
+    let r = timeliness_report(&state, ctx.user()?, &q).await?;
+    let name = format!("tien-do-ho-so-{}-{}.xlsx", r.unit_code, r.month);
+    Ok(download(
+        export::timeliness_xlsx(&r)?,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        name,
+    ))
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/reports/timeliness", get(timeliness_page))
+        .route("/reports/timeliness.csv", get(timeliness_csv))
+        .route("/reports/timeliness.xlsx", get(timeliness_xlsx))
         .route("/reports/officials", get(page))
         .route("/reports/officials.csv", get(csv))
         .route("/reports/officials.xlsx", get(xlsx))
