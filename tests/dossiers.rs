@@ -750,3 +750,148 @@ async fn timeliness_figures_match_hand_counts_in_page_api_and_exports() {
         403
     );
 }
+
+/// A counter rating is bound to the dossier its official handled in the ten minutes before;
+/// a citizen rates a finished dossier once from its receipt's QR code.
+#[tokio::test]
+async fn ratings_are_bound_to_dossiers_at_the_kiosk_and_from_the_receipt() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app.store).await;
+    let p = procedure(&app.store, "1.001193", TimeLimit::WorkingDays(1)).await;
+    let session = app
+        .store
+        .counter_sign_in(s.counter1, s.official1)
+        .await
+        .unwrap();
+    let now = common::now_ms();
+    let old = app
+        .store
+        .dossier_intake(
+            &intake(s.commune_a, p, Some(s.official1)),
+            now - 20 * 60_000,
+            [1; 6],
+        )
+        .await
+        .unwrap();
+    let recent = app
+        .store
+        .dossier_intake(
+            &intake(s.commune_a, p, Some(s.official1)),
+            now - 2 * 60_000,
+            [2; 6],
+        )
+        .await
+        .unwrap();
+    let res = app
+        .kiosk_rate(
+            &s.kiosk_token,
+            session,
+            s.form_version_id,
+            5,
+            "bind-test-0001",
+            now,
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    assert!(app.store.dossier_rated(&recent.code).await.unwrap());
+    assert!(
+        !app.store.dossier_rated(&old.code).await.unwrap(),
+        "older than 10 minutes"
+    );
+    // The next citizen 31 s later: the recent dossier is taken, the old one too old: unbound.
+    let res = app
+        .kiosk_rate(
+            &s.kiosk_token,
+            session,
+            s.form_version_id,
+            4,
+            "bind-test-0002",
+            now + 31_000,
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(app.store.rating_count().await.unwrap(), 2);
+    assert!(!app.store.dossier_rated(&old.code).await.unwrap());
+
+    // From the receipt: not before the result exists, then once.
+    let body = |key: &str, secret: &str| {
+        json!({"code": old.code, "secret": secret, "idempotency_key": key,
+            "answers": [{"question": "attitude", "level": 5}, {"question": "handling", "level": 4}]})
+    };
+    let post = |b: Value| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/api/v1/public/dossiers/rating"))
+                .json(&b)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let res = post(body("qr-key-00000001", &old.lookup_secret)).await;
+    assert_eq!(res.status(), 422, "no result yet");
+    let act = |action| ActInput {
+        action,
+        note: String::new(),
+        return_method: None,
+        official_id: Some(s.official1),
+        user_id: None,
+        at: common::now_ms(),
+    };
+    app.store
+        .dossier_act(old.id, &act(Action::ResultReady))
+        .await
+        .unwrap();
+    assert_eq!(post(body("qr-key-00000001", "WRONG1")).await.status(), 404);
+    let res = post(body("qr-key-00000001", &old.lookup_secret)).await;
+    assert_eq!(res.status(), 201);
+    let first: Value = res.json().await.unwrap();
+    let res = post(body("qr-key-00000001", &old.lookup_secret)).await;
+    assert_eq!(res.status(), 200, "same key delivered again");
+    let again: Value = res.json().await.unwrap();
+    assert_eq!(first["id"], again["id"]);
+    let res = post(body("qr-key-00000002", &old.lookup_secret)).await;
+    assert_eq!(res.status(), 409, "one rating per dossier");
+    assert_eq!(app.store.rating_count().await.unwrap(), 3);
+
+    // The phone page: a finished dossier shows the form; sending it thanks the citizen.
+    let third = app
+        .store
+        .dossier_intake(&intake(s.commune_a, p, Some(s.official2)), now, [3; 6])
+        .await
+        .unwrap();
+    app.store
+        .dossier_act(third.id, &act(Action::ResultReady))
+        .await
+        .unwrap();
+    let q = format!("code={}&secret={}", third.code, third.lookup_secret);
+    let page = app
+        .client
+        .get(app.url(&format!("/rate?{q}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("name=\"q_attitude\""), "{page}");
+    let res = app
+        .client
+        .post(app.url("/rate"))
+        .form(&[
+            ("code", third.code.as_str()),
+            ("secret", third.lookup_secret.as_str()),
+            ("idempotency_key", "page-key-0000001"),
+            ("q_attitude", "2"),
+            ("q_handling", "2"),
+            ("reason", "waiting"),
+            ("comment", "Phải chờ lâu"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Cảm ơn bạn đã đánh giá"));
+    assert!(app.store.dossier_rated(&third.code).await.unwrap());
+}

@@ -62,6 +62,8 @@ CREATE TABLE dossier_events (
     new_due_at   BIGINT
 );
 CREATE INDEX dossier_events_dossier ON dossier_events(dossier_id, at);
+-- The kiosk asks which dossier the official on duty handled in the last minutes.
+CREATE INDEX dossier_events_official ON dossier_events(official_id, at);
 
 -- Inter-agency procedures: ordered steps across units, each with its own time budget.
 CREATE TABLE dossier_steps (

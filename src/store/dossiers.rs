@@ -528,3 +528,22 @@ impl Store {
         )
     }
 }
+
+impl Store {
+    /// The dossier an official received or handed back most recently in `[from, until]`, if it
+    /// has no rating yet: what a counter rating is about when the kiosk is not told.
+    pub async fn dossier_to_rate_for_official(
+        &self,
+        official_id: i64,
+        from: Millis,
+        until: Millis,
+    ) -> Result<Option<String>> {
+        Ok(with_pool!(self, p => sqlx::query_scalar(
+            "SELECT d.code FROM dossier_events e JOIN dossiers d ON d.id = e.dossier_id
+             WHERE e.official_id = $1 AND e.at >= $2 AND e.at <= $3
+               AND e.action IN ('intake', 'accept', 'return_result')
+               AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.dossier_code = d.code)
+             ORDER BY e.at DESC, e.id DESC LIMIT 1")
+            .bind(official_id).bind(from).bind(until).fetch_optional(p).await)?)
+    }
+}

@@ -125,6 +125,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(dossiers::apologise))
         .routes(routes!(dossiers::register_online))
         .routes(routes!(dossiers::lookup))
+        .routes(routes!(dossiers::rate))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

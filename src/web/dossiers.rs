@@ -442,3 +442,125 @@ pub async fn lookup(
         public_status(&state, &ip, &q.code, &q.secret, lang).await?,
     ))
 }
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct DossierRatingBody {
+    pub code: String,
+    /// The look-up secret printed on the receipt.
+    pub secret: String,
+    /// Made on the phone, so a retried delivery is stored once (8–100 letters, digits, - or _).
+    pub idempotency_key: String,
+    pub answers: Vec<crate::domain::form::AnswerInput>,
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// When the citizen rated (epoch ms), if the phone kept it while offline.
+    pub rated_at: Option<Millis>,
+}
+
+/// Why a dossier cannot be rated from its receipt, if it cannot.
+pub fn rating_closed(d: &Dossier) -> Option<Msg> {
+    (!d.status.is_finished()).then(|| {
+        Msg::new(
+            "Hồ sơ chưa có kết quả. Bạn có thể đánh giá sau khi nhận kết quả.",
+            "The dossier has no result yet. You can rate it once you have the result.",
+        )
+    })
+}
+
+/// Stores a citizen's rating of one dossier, from the receipt's QR code. Once per dossier;
+/// a repeated delivery with the same key answers 200 with the same id.
+pub async fn rate_dossier(
+    state: &AppState,
+    ip: &str,
+    b: DossierRatingBody,
+) -> Result<(StatusCode, crate::store::ratings::Saved), WebError> {
+    use crate::store::ratings::{Channel, NewRating, Saved};
+    super::kiosk::valid_idempotency_key(&b.idempotency_key)?;
+    let key = format!("lookup:{ip}");
+    state.lookup_limiter.check(&key)?;
+    let Some(d) = state.store.dossier_by_receipt(&b.code, &b.secret).await? else {
+        state.lookup_limiter.fail(&key);
+        return Err(WebError::NotFound(Msg::new(
+            "Không tìm thấy hồ sơ với mã và mã tra cứu này",
+            "No dossier with this code and look-up secret",
+        )));
+    };
+    if let Some(why) = rating_closed(&d) {
+        return Err(WebError::Unprocessable(why));
+    }
+    let form = state
+        .store
+        .form_for_counter(d.counter_id.unwrap_or(0))
+        .await?;
+    let rating = form
+        .definition
+        .check(&crate::domain::form::Submission {
+            answers: b.answers,
+            reasons: b.reasons,
+            comment: b.comment,
+        })
+        .map_err(WebError::Unprocessable)?;
+    let now = now_ms();
+    let rated_at = b
+        .rated_at
+        .filter(|t| *t <= now + 300_000 && *t >= d.registered_at)
+        .unwrap_or(now);
+    let saved = state
+        .writer
+        .submit(NewRating {
+            idempotency_key: b.idempotency_key,
+            channel: Channel::Qr,
+            device_id: None,
+            counter_id: d.counter_id,
+            session_id: None,
+            official_id: d.received_by,
+            unit_id: d.unit_id,
+            form_version_id: form.id,
+            scale: form.definition.scale,
+            rating,
+            dossier_code: Some(d.code),
+            rated_at,
+            received_at: now,
+            repeat_window_ms: 0,
+        })
+        .await?;
+    Ok(match saved {
+        Saved::Created(_) => {
+            metrics::counter!("hailong_ratings_stored_total", "channel" => "qr").increment(1);
+            (StatusCode::CREATED, saved)
+        }
+        Saved::Replayed(_) => (StatusCode::OK, saved),
+    })
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DossierRatingAccepted {
+    pub id: i64,
+    /// created, or replayed when this key was stored before.
+    pub status: &'static str,
+}
+
+/// A citizen rates a dossier from the QR code on its receipt (code + secret), once per dossier.
+#[utoipa::path(post, path = "/api/v1/public/dossiers/rating", tag = "public", request_body = DossierRatingBody,
+    responses((status = 201, body = DossierRatingAccepted), (status = 200, body = DossierRatingAccepted, description = "Already stored (same key)"),
+        (status = 404), (status = 409, description = "The dossier was already rated"), (status = 422), (status = 429)))]
+pub async fn rate(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(b): ApiJson<DossierRatingBody>,
+) -> Result<(StatusCode, Json<DossierRatingAccepted>), WebError> {
+    let (status, saved) = rate_dossier(&state, &ip, b).await?;
+    Ok((
+        status,
+        Json(DossierRatingAccepted {
+            id: saved.id(),
+            status: if status == StatusCode::CREATED {
+                "created"
+            } else {
+                "replayed"
+            },
+        }),
+    ))
+}

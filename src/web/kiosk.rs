@@ -26,7 +26,7 @@ use crate::store::Store;
 use crate::store::counters::CounterSession;
 use crate::store::forms::FormVersion;
 use crate::store::kiosks::KioskDevice;
-use crate::store::ratings::{Channel, NewRating, Saved};
+use crate::store::ratings::{Channel, NewRating, Refusal, Saved, SubmitError};
 
 /// A small map whose entries expire, for what a busy kiosk asks on every request.
 struct TtlCache<K, V> {
@@ -288,6 +288,8 @@ pub struct RatingAccepted {
 /// An offline device may deliver days later; a clock far off is replaced by the arrival time.
 const MAX_OFFLINE_MS: i64 = 90 * 24 * 3_600_000;
 const MAX_CLOCK_AHEAD_MS: i64 = 5 * 60_000;
+/// A counter rating is about the dossier its official handled this long before it, at most.
+const BIND_WINDOW_MS: i64 = 10 * 60_000;
 
 pub fn valid_idempotency_key(k: &str) -> Result<(), WebError> {
     if (8..=100).contains(&k.len())
@@ -369,26 +371,48 @@ pub async fn kiosk_submit(
             "Dossier code too long",
         )));
     }
+    // Not told which dossier: the one this official handled in the ten minutes before the
+    // rating, if any and not yet rated.
+    let auto_bound = dossier_code.is_none();
+    let dossier_code = match dossier_code {
+        Some(c) => Some(c),
+        None => {
+            state
+                .store
+                .dossier_to_rate_for_official(
+                    session.official_id,
+                    rated_at - BIND_WINDOW_MS,
+                    rated_at,
+                )
+                .await?
+        }
+    };
     let unsatisfied = !rating.headline.is_satisfied();
-    let saved = state
-        .writer
-        .submit(NewRating {
-            idempotency_key: input.idempotency_key,
-            channel: Channel::Kiosk,
-            device_id: Some(dev.id),
-            counter_id: Some(dev.counter_id),
-            session_id: Some(session.id),
-            official_id: Some(session.official_id),
-            unit_id: dev.unit_id,
-            form_version_id: form.id,
-            scale: form.definition.scale,
-            rating,
-            dossier_code,
-            rated_at,
-            received_at: now,
-            repeat_window_ms: state.settings.kiosk_repeat_seconds * 1000,
-        })
-        .await?;
+    let mut new = NewRating {
+        idempotency_key: input.idempotency_key,
+        channel: Channel::Kiosk,
+        device_id: Some(dev.id),
+        counter_id: Some(dev.counter_id),
+        session_id: Some(session.id),
+        official_id: Some(session.official_id),
+        unit_id: dev.unit_id,
+        form_version_id: form.id,
+        scale: form.definition.scale,
+        rating,
+        dossier_code,
+        rated_at,
+        received_at: now,
+        repeat_window_ms: state.settings.kiosk_repeat_seconds * 1000,
+    };
+    let saved = match state.writer.submit(new.clone()).await {
+        // The dossier we picked was rated meanwhile (from its QR code): the citizen's counter
+        // rating still counts, just not for that dossier.
+        Err(SubmitError::Refused(Refusal::DossierRated)) if auto_bound => {
+            new.dossier_code = None;
+            state.writer.submit(new).await?
+        }
+        other => other?,
+    };
     Ok(match saved {
         Saved::Created(id) => {
             metrics::counter!("hailong_ratings_stored_total", "channel" => "kiosk").increment(1);

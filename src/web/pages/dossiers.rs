@@ -10,15 +10,21 @@ use serde::Deserialize;
 
 use super::officials::fixable;
 use super::{Ctx, Page, html};
+use crate::domain::Msg;
 use crate::domain::dossier::{Action, IntakeChannel, ReturnMethod, Status};
+use crate::domain::form::{AnswerInput, FormDefinition};
 use crate::domain::msg::Lang;
 use crate::domain::time::{format_local, now_ms};
 use crate::store::dossiers::{ActInput, Dossier, IntakeInput};
 use crate::store::procedures::ProcedureFilter;
 use crate::web::AppState;
 use crate::web::auth::{Access, ClientIp};
-use crate::web::dossiers::{check_desk, desk_unit, public_status, secret_bytes};
+use crate::web::dossiers::{
+    DossierRatingBody, check_desk, desk_unit, public_status, rate_dossier, rating_closed,
+    secret_bytes,
+};
 use crate::web::error::WebError;
+use axum::http::StatusCode;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -476,6 +482,162 @@ fn fixable_any(e: &WebError, lang: Lang) -> String {
     }
 }
 
+#[derive(Template)]
+#[template(path = "rate.html")]
+struct RatePage {
+    page: Page,
+    code: String,
+    secret: String,
+    key: String,
+    procedure: String,
+    form: Option<FormDefinition>,
+    /// (level value, label), best first.
+    levels: Vec<(i16, &'static str)>,
+    done: bool,
+    error: Option<String>,
+}
+
+async fn rate_page_for(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    secret: &str,
+) -> Result<RatePage, WebError> {
+    let mut page = RatePage {
+        page: ctx.page("Đánh giá hồ sơ", "Rate your dossier", "lookup"),
+        code: code.trim().to_string(),
+        secret: secret.trim().to_string(),
+        key: uuid::Uuid::new_v4().simple().to_string(),
+        procedure: String::new(),
+        form: None,
+        levels: Vec::new(),
+        done: false,
+        error: None,
+    };
+    let Some(d) = state.store.dossier_by_receipt(code, secret).await? else {
+        page.error = Some(
+            Msg::new(
+                "Không tìm thấy hồ sơ với mã và mã tra cứu này",
+                "No dossier with this code and look-up secret",
+            )
+            .get(ctx.lang)
+            .to_string(),
+        );
+        return Ok(page);
+    };
+    if let Some(why) = rating_closed(&d) {
+        page.error = Some(why.get(ctx.lang).to_string());
+        return Ok(page);
+    }
+    if state.store.dossier_rated(&d.code).await? {
+        page.error = Some(
+            Msg::new(
+                "Hồ sơ này đã được đánh giá. Cảm ơn bạn!",
+                "This dossier has already been rated. Thank you!",
+            )
+            .get(ctx.lang)
+            .to_string(),
+        );
+        return Ok(page);
+    }
+    let form = state
+        .store
+        .form_for_counter(d.counter_id.unwrap_or(0))
+        .await?;
+    page.levels = form
+        .definition
+        .scale
+        .levels()
+        .iter()
+        .map(|l| (l.value(), l.label(ctx.lang)))
+        .collect();
+    page.procedure = d.procedure_name;
+    page.form = Some(form.definition);
+    Ok(page)
+}
+
+/// The phone page opened from the receipt's QR code (via the look-up): one rating per dossier.
+async fn rate_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<LookupQuery>,
+) -> Result<Html<String>, WebError> {
+    Ok(html(
+        &rate_page_for(&state, &ctx, &q.code, &q.secret).await?,
+    ))
+}
+
+async fn rate_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientIp(ip): ClientIp,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    let (mut code, mut secret, mut key, mut comment) = Default::default();
+    let mut answers = Vec::new();
+    let mut reasons = Vec::new();
+    for (k, v) in form_urlencoded::parse(&body) {
+        match k.as_ref() {
+            "code" => code = v.into_owned(),
+            "secret" => secret = v.into_owned(),
+            "idempotency_key" => key = v.into_owned(),
+            "comment" => comment = v.trim().to_string(),
+            "reason" => reasons.push(v.into_owned()),
+            q if q.starts_with("q_") => answers.push(AnswerInput {
+                question: q[2..].to_string(),
+                level: v.parse().unwrap_or(0),
+            }),
+            _ => {}
+        }
+    }
+    let input = DossierRatingBody {
+        code: code.clone(),
+        secret: secret.clone(),
+        idempotency_key: key,
+        answers,
+        reasons,
+        comment: (!comment.is_empty()).then_some(comment),
+        rated_at: None,
+    };
+    let mut page = rate_page_for(&state, &ctx, &code, &secret).await?;
+    match rate_dossier(&state, &ip, input).await {
+        Ok(_) => {
+            page.done = true;
+            page.error = None;
+            Ok(html(&page).into_response())
+        }
+        Err(WebError::Conflict(m))
+            if state
+                .store
+                .dossier_rated(&code.trim().to_uppercase())
+                .await? =>
+        {
+            // A second press of "send": the first one was stored.
+            let _ = m;
+            page.done = true;
+            page.error = None;
+            Ok(html(&page).into_response())
+        }
+        Err(
+            e @ (WebError::Unprocessable(_) | WebError::NotFound(_) | WebError::TooMany { .. }),
+        ) => {
+            let status = match &e {
+                WebError::NotFound(_) => StatusCode::NOT_FOUND,
+                WebError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            page.error = Some(match &e {
+                WebError::Unprocessable(m)
+                | WebError::NotFound(m)
+                | WebError::TooMany { msg: m, .. } => m.get(ctx.lang).to_string(),
+                _ => String::new(),
+            });
+            Ok((status, html(&page)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/dossiers", get(list))
@@ -484,4 +646,5 @@ pub fn router() -> Router<AppState> {
         .route("/dossiers/{id}/act", post(act))
         .route("/dossiers/{id}/receipt", get(receipt))
         .route("/lookup", get(lookup))
+        .route("/rate", get(rate_form).post(rate_submit))
 }
