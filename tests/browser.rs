@@ -787,3 +787,120 @@ async fn kiosk_reopens_while_the_server_is_down() {
     b.wait_attr("#kiosk-pending", "data-count", "0", Duration::from_secs(15))
         .await;
 }
+
+/// The desk receives a dossier and prints the receipt; the citizen opens its QR link on a phone,
+/// sees the status, and once the result is ready rates the dossier.
+#[tokio::test]
+async fn intake_receipt_qr_look_up_and_rating() {
+    use hailong::domain::dossier::Action;
+    use hailong::domain::limit::TimeLimit;
+    use hailong::domain::procedure::{OnlineLevel, ProcedureLevel};
+    use hailong::store::dossiers::ActInput;
+    use hailong::store::procedures::ProcedureInput;
+
+    let db = database(false).await;
+    db.store
+        .procedure_create(
+            &ProcedureInput {
+                code: "1.001193".into(),
+                name: "Đăng ký khai sinh".into(),
+                field: "Hộ tịch".into(),
+                level: ProcedureLevel::Commune,
+                agency: "UBND cấp xã".into(),
+                legal_limit: TimeLimit::WorkingDays(1),
+                limit_note: String::new(),
+                fees: String::new(),
+                documents: vec![],
+                legal_basis: "Luật Hộ tịch 2014".into(),
+                online_level: OnlineLevel::Full,
+                active: true,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let server = Server::start(free_port(), &db.url, &db.log).await;
+    let b = Browser::start().await;
+
+    // The official signs in and receives the dossier at the desk.
+    b.goto(&format!("{}/login", server.base())).await;
+    b.type_into("input[name=username]", "official").await;
+    b.type_into("input[name=password]", common::PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.wait_text("Đăng xuất").await;
+    b.goto(&format!("{}/dossiers/new", server.base())).await;
+    b.wait_for("select[name=procedure]").await;
+    b.exec(
+        "var s = document.querySelector('select[name=procedure]'); s.selectedIndex = 1; return s.value;",
+        json!([]),
+    )
+    .await;
+    b.type_into("input[name=applicant_name]", "Phạm Thị Dung")
+        .await;
+    b.type_into("textarea[name=documents]", "Tờ khai đăng ký khai sinh")
+        .await;
+    b.click("form.form button[type=submit]").await;
+    b.wait_text("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ").await;
+    let text = b.text().await;
+    assert!(text.contains("Phạm Thị Dung"), "{text}");
+    assert!(text.contains("Đăng ký khai sinh"), "{text}");
+    let d = db
+        .store
+        .dossiers_list(db.seed.commune_a, None, 5, 0)
+        .await
+        .unwrap()
+        .pop()
+        .expect("dossier stored");
+    assert!(
+        text.contains(&d.code) && text.contains(&d.lookup_secret),
+        "{text}"
+    );
+    assert_eq!(
+        b.find_all("#receipt-qr svg").await.len(),
+        1,
+        "QR code drawn"
+    );
+    let qr = b.attr("#receipt-qr", "href").await.unwrap();
+    assert!(
+        qr.contains(&d.code) && qr.contains(&d.lookup_secret),
+        "{qr}"
+    );
+
+    // The citizen's phone (no session): the status in plain words, nothing personal.
+    // WebDriver "delete all cookies": the staff session cookie is HttpOnly.
+    b.cmd(reqwest::Method::DELETE, "/cookie", None).await;
+    b.goto(&qr).await;
+    b.wait_text("Đã tiếp nhận").await;
+    let text = b.text().await;
+    assert!(!text.contains("Phạm Thị Dung"), "{text}");
+    assert!(
+        b.find_all("a[href^='/rate']").await.is_empty(),
+        "no rating before the result"
+    );
+
+    // The result is ready; the citizen looks again and rates.
+    db.store
+        .dossier_act(
+            d.id,
+            &ActInput {
+                action: Action::ResultReady,
+                note: String::new(),
+                return_method: None,
+                official_id: Some(db.seed.official1),
+                user_id: None,
+                at: common::now_ms(),
+            },
+        )
+        .await
+        .unwrap();
+    b.goto(&qr).await;
+    b.wait_text("Đã có kết quả").await;
+    b.click("a[href^='/rate']").await;
+    b.wait_for("input[name=q_attitude]").await;
+    b.click("input[name=q_attitude][value='5']").await;
+    b.click("input[name=q_handling][value='4']").await;
+    b.click("form.rate button[type=submit]").await;
+    b.wait_text("Cảm ơn bạn đã đánh giá").await;
+    assert!(db.store.dossier_rated(&d.code).await.unwrap());
+    assert_eq!(db.count().await, 1);
+}

@@ -379,6 +379,8 @@ async fn act(
 struct ReceiptPage {
     d: Dossier,
     qr_svg: String,
+    /// What the QR code holds: the public look-up (and from there the rating) of this dossier.
+    qr_url: String,
     lookup_url: String,
     channel: &'static str,
     limit: String,
@@ -412,6 +414,7 @@ async fn receipt(
     let lookup_url = format!("{base}/lookup?code={}&secret={}", d.code, d.lookup_secret);
     Ok(html(&ReceiptPage {
         qr_svg: qr_svg(&lookup_url),
+        qr_url: lookup_url.clone(),
         channel: d.channel.label(Lang::Vi),
         limit: limit_label(&d, Lang::Vi),
         received: opt_time(d.received_at.or(Some(d.registered_at))),
