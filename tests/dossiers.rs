@@ -895,3 +895,87 @@ async fn ratings_are_bound_to_dossiers_at_the_kiosk_and_from_the_receipt() {
     assert!(res.text().await.unwrap().contains("Cảm ơn bạn đã đánh giá"));
     assert!(app.store.dossier_rated(&third.code).await.unwrap());
 }
+
+/// A citizen registers online without an account; the desk accepts it and only then does
+/// the clock start.
+#[tokio::test]
+async fn online_registration_waits_for_the_desk_and_then_runs_the_clock() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app.store).await;
+    let p = procedure(&app.store, "1.001193", TimeLimit::WorkingDays(1)).await;
+    let page = app
+        .client
+        .get(app.url(&format!("/register?procedure={p}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Xã Vạn Hưng"),
+        "units with a desk are offered"
+    );
+    let form = |unit: String, id_number: &'static str| {
+        vec![
+            ("procedure", p.to_string()),
+            ("unit", unit),
+            ("applicant_name", "Võ Thị Mai".to_string()),
+            ("applicant_phone", "0935000111".to_string()),
+            ("applicant_id_number", id_number.to_string()),
+        ]
+    };
+    // Missing ID number: explained, nothing stored.
+    let res = app
+        .client
+        .post(app.url("/register"))
+        .form(&form(s.commune_a.to_string(), ""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Thiếu số định danh cá nhân")
+    );
+    let res = app
+        .client
+        .post(app.url("/register"))
+        .form(&form(s.commune_a.to_string(), "056190004321"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("id=\"reg-code\""));
+    let list = app
+        .store
+        .dossiers_list(s.commune_a, None, 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 1);
+    let d = &list[0];
+    assert_eq!(d.status, Status::RegisteredOnline);
+    assert_eq!(d.channel, IntakeChannel::Online);
+    assert_eq!((d.received_at, d.due_at), (None, None));
+    // The desk accepts it: received now, due from now.
+    let accepted = app
+        .store
+        .dossier_act(
+            d.id,
+            &ActInput {
+                action: Action::Accept,
+                note: String::new(),
+                return_method: None,
+                official_id: Some(s.official1),
+                user_id: None,
+                at: local_ms(2026, 12, 7, 8, 0),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(accepted.status, Status::Received);
+    assert_eq!(accepted.received_at, Some(local_ms(2026, 12, 7, 8, 0)));
+    assert_eq!(accepted.due_at, Some(local_ms(2026, 12, 8, 8, 0)));
+}

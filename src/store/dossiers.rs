@@ -547,3 +547,13 @@ impl Store {
             .bind(official_id).bind(from).bind(until).fetch_optional(p).await)?)
     }
 }
+
+impl Store {
+    /// Units that run a one-stop desk (have a service centre): where a dossier can be lodged.
+    pub async fn units_with_desk(&self) -> Result<Vec<(i64, String)>> {
+        Ok(with_pool!(self, p => sqlx::query_as(
+            "SELECT u.id, u.name FROM units u WHERE EXISTS (SELECT 1 FROM service_centers s WHERE s.unit_id = u.id)
+             ORDER BY u.name")
+            .fetch_all(p).await)?)
+    }
+}

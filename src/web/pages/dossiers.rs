@@ -14,8 +14,9 @@ use crate::domain::Msg;
 use crate::domain::dossier::{Action, IntakeChannel, ReturnMethod, Status};
 use crate::domain::form::{AnswerInput, FormDefinition};
 use crate::domain::msg::Lang;
+use crate::domain::procedure::OnlineLevel;
 use crate::domain::time::{format_local, now_ms};
-use crate::store::dossiers::{ActInput, Dossier, IntakeInput};
+use crate::store::dossiers::{ActInput, Dossier, DossierCreated, IntakeInput};
 use crate::store::procedures::ProcedureFilter;
 use crate::web::AppState;
 use crate::web::auth::{Access, ClientIp};
@@ -641,6 +642,130 @@ async fn rate_submit(
     }
 }
 
+#[derive(Deserialize, Default)]
+struct RegisterForm {
+    #[serde(default)]
+    procedure: i64,
+    #[serde(default)]
+    unit: i64,
+    #[serde(default)]
+    applicant_name: String,
+    #[serde(default)]
+    applicant_phone: String,
+    #[serde(default)]
+    applicant_id_number: String,
+    #[serde(default)]
+    applicant_address: String,
+    #[serde(default)]
+    return_method: String,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    page: Page,
+    procedure_id: i64,
+    procedure_name: String,
+    units: Vec<(i64, String)>,
+    form: RegisterForm,
+    created: Option<DossierCreated>,
+    error: Option<String>,
+}
+
+async fn register_page(
+    state: &AppState,
+    ctx: &Ctx,
+    form: RegisterForm,
+) -> Result<RegisterPage, WebError> {
+    let p = state.store.procedure(form.procedure).await?;
+    if !p.active || p.online_level == OnlineLevel::None {
+        return Err(WebError::bad(
+            "Thủ tục này không nhận hồ sơ trực tuyến",
+            "This procedure does not take dossiers online",
+        ));
+    }
+    Ok(RegisterPage {
+        page: ctx.page("Nộp hồ sơ trực tuyến", "Apply online", "procedures"),
+        procedure_id: p.id,
+        procedure_name: p.name,
+        units: state.store.units_with_desk().await?,
+        form,
+        created: None,
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct RegisterQuery {
+    procedure: i64,
+}
+
+/// A citizen registers a dossier online, without an account.
+async fn register_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<RegisterQuery>,
+) -> Result<Html<String>, WebError> {
+    let form = RegisterForm {
+        procedure: q.procedure,
+        ..RegisterForm::default()
+    };
+    Ok(html(&register_page(&state, &ctx, form).await?))
+}
+
+async fn register_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientIp(ip): ClientIp,
+    Form(f): Form<RegisterForm>,
+) -> Result<Response, WebError> {
+    let input = IntakeInput {
+        unit_id: f.unit,
+        procedure_id: f.procedure,
+        channel: IntakeChannel::Online,
+        applicant_name: f.applicant_name.clone(),
+        applicant_phone: f.applicant_phone.clone(),
+        applicant_id_number: f.applicant_id_number.clone(),
+        applicant_address: f.applicant_address.clone(),
+        documents: Vec::new(),
+        return_method: ReturnMethod::parse(&f.return_method).unwrap_or(ReturnMethod::Desk),
+        received_by: None,
+        counter_id: None,
+        user_id: None,
+    };
+    let mut page = register_page(&state, &ctx, f).await?;
+    let key = format!("register:{ip}");
+    let result = match state.lookup_limiter.check(&key) {
+        Ok(()) if input.unit_id == 0 => Err(WebError::Unprocessable(Msg::new(
+            "Vui lòng chọn nơi nộp hồ sơ",
+            "Please choose where to lodge the dossier",
+        ))),
+        Ok(()) => {
+            state.lookup_limiter.fail(&key);
+            state
+                .store
+                .dossier_intake(&input, now_ms(), secret_bytes())
+                .await
+                .map_err(WebError::from)
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(created) => {
+            page.created = Some(created);
+            Ok(html(&page).into_response())
+        }
+        Err(e @ WebError::TooMany { .. }) => {
+            page.error = Some(fixable_any(&e, ctx.lang));
+            Ok((StatusCode::TOO_MANY_REQUESTS, html(&page)).into_response())
+        }
+        Err(e) => {
+            page.error = Some(fixable(e, ctx.lang)?);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response())
+        }
+    }
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/dossiers", get(list))
@@ -650,4 +775,5 @@ pub fn router() -> Router<AppState> {
         .route("/dossiers/{id}/receipt", get(receipt))
         .route("/lookup", get(lookup))
         .route("/rate", get(rate_form).post(rate_submit))
+        .route("/register", get(register_form).post(register_submit))
 }

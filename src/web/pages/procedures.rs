@@ -192,6 +192,10 @@ struct DetailPage {
 }
 
 impl DetailPage {
+    /// Citizens may register a dossier online for procedures offered online (fully or partly).
+    fn can_register(&self) -> bool {
+        self.p.active && self.p.online_level != crate::domain::procedure::OnlineLevel::None
+    }
     fn limit(&self, l: &TimeLimit) -> String {
         limit_label(&self.page, l)
     }
