@@ -979,3 +979,120 @@ async fn online_registration_waits_for_the_desk_and_then_runs_the_clock() {
     assert_eq!(accepted.received_at, Some(local_ms(2026, 12, 7, 8, 0)));
     assert_eq!(accepted.due_at, Some(local_ms(2026, 12, 8, 8, 0)));
 }
+
+/// The letters the desk prints: supplement request (Mẫu 02), refusal (Mẫu 03), apology with a
+/// new date (Mẫu 04), each carrying the reason the official gave.
+#[tokio::test]
+async fn supplement_refusal_and_apology_letters_print_with_their_reasons() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app.store).await;
+    let p = procedure(&app.store, "1.001193", TimeLimit::WorkingDays(1)).await;
+    let staff = app.login("official").await;
+    let act = |action, note: &str| ActInput {
+        action,
+        note: note.into(),
+        return_method: None,
+        official_id: Some(s.official1),
+        user_id: None,
+        at: common::now_ms(),
+    };
+    // Received long ago, so it is overdue now.
+    let late = app
+        .store
+        .dossier_intake(
+            &intake(s.commune_a, p, Some(s.official1)),
+            local_ms(2026, 10, 5, 8, 0),
+            [1; 6],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get_as(&staff, &format!("/dossiers/{}/notice/apology", late.id))
+            .await
+            .status(),
+        404,
+        "nothing to print yet"
+    );
+    app.store
+        .dossier_act(
+            late.id,
+            &act(Action::RequestSupplement, "Bản sao giấy chứng sinh"),
+        )
+        .await
+        .unwrap();
+    let page = app
+        .get_as(&staff, &format!("/dossiers/{}/notice/supplement", late.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Mẫu số 02") && page.contains("Bản sao giấy chứng sinh"));
+    app.store
+        .dossier_act(late.id, &act(Action::CompleteSupplement, ""))
+        .await
+        .unwrap();
+    // The apology form: a new date before the old one is refused; a later one is printed.
+    let res = app
+        .post_form_as(
+            &staff,
+            &format!("/dossiers/{}/apology", late.id),
+            &[("new_due", "2026-10-01T08:00"), ("reason", "Chờ xác minh")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let res = app
+        .post_form_as(
+            &staff,
+            &format!("/dossiers/{}/apology", late.id),
+            &[
+                ("new_due", "2026-12-15T10:00"),
+                ("reason", "Chờ xác minh của Công an xã"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let letter = app
+        .get_as(&staff, res.headers()["location"].to_str().unwrap())
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(letter.contains("Mẫu số 04"));
+    assert!(letter.contains("15/12/2026 10:00") && letter.contains("Chờ xác minh của Công an xã"));
+    // The citizen sees the new date in the look-up.
+    let v: Value = app
+        .client
+        .get(app.url("/api/v1/public/dossiers/lookup"))
+        .query(&[("code", &late.code), ("secret", &late.lookup_secret)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["promised_at"], local_ms(2026, 12, 15, 10, 0));
+
+    let refused = app
+        .store
+        .dossier_intake(
+            &intake(s.commune_a, p, Some(s.official1)),
+            common::now_ms(),
+            [2; 6],
+        )
+        .await
+        .unwrap();
+    app.store
+        .dossier_act(
+            refused.id,
+            &act(Action::Refuse, "Không thuộc thẩm quyền của UBND xã"),
+        )
+        .await
+        .unwrap();
+    let page = app
+        .get_as(&staff, &format!("/dossiers/{}/notice/refusal", refused.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Mẫu số 03") && page.contains("Không thuộc thẩm quyền"));
+}

@@ -246,6 +246,10 @@ struct DetailPage {
     actions: Vec<(String, &'static str)>,
     /// (when, step, official, note)
     history: Vec<(String, String, String, String)>,
+    /// Printable letters this dossier has: (kind, label).
+    notices: Vec<(&'static str, &'static str)>,
+    /// Open and past its due time: the desk owes the citizen an apology with a new date.
+    can_apologise: bool,
     error: Option<String>,
 }
 
@@ -281,10 +285,37 @@ async fn detail_page(
             )
         })
         .collect();
-    let history = state
-        .store
-        .dossier_events(id)
-        .await?
+    let events = state.store.dossier_events(id).await?;
+    let has = |action: &str| events.iter().any(|e| e.action == action);
+    let mut notices = Vec::new();
+    for (kind, action, vi, en) in [
+        (
+            "supplement",
+            "request_supplement",
+            "In phiếu yêu cầu bổ sung (Mẫu 02)",
+            "Print the supplement request (form 02)",
+        ),
+        (
+            "refusal",
+            "refuse",
+            "In phiếu từ chối (Mẫu 03)",
+            "Print the refusal (form 03)",
+        ),
+        (
+            "apology",
+            "apology",
+            "In thư xin lỗi (Mẫu 04)",
+            "Print the apology (form 04)",
+        ),
+    ] {
+        if has(action) {
+            notices.push((kind, if lang == Lang::Vi { vi } else { en }));
+        }
+    }
+    let can_apologise = !d.status.is_closed()
+        && d.status != Status::ResultReady
+        && d.due_at.is_some_and(|due| due < now_ms());
+    let history = events
         .into_iter()
         .map(|e| {
             let step = Status::from_code(e.to_status)
@@ -326,6 +357,8 @@ async fn detail_page(
         can_write,
         actions,
         history,
+        notices,
+        can_apologise,
         error,
         d,
     }))
@@ -766,6 +799,123 @@ async fn register_submit(
     }
 }
 
+#[derive(Template)]
+#[template(path = "dossier_notice.html")]
+struct NoticePage {
+    d: Dossier,
+    kind: &'static str,
+    form_no: &'static str,
+    title: &'static str,
+    reason: String,
+    received: String,
+    due: String,
+    new_due: String,
+    issued: String,
+    signer: String,
+}
+
+/// The printable letters of DOMAIN §6: supplement request (Mẫu 02), refusal (Mẫu 03) and
+/// apology with a new date (Mẫu 04), from the latest such step in the dossier's history.
+async fn notice(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, kind)): Path<(i64, String)>,
+) -> Result<Html<String>, WebError> {
+    let u = ctx.user()?;
+    let d = state.store.dossier(id).await?;
+    check_desk(&state, u, d.unit_id, Access::Read).await?;
+    let (kind, action, form_no, title) = match kind.as_str() {
+        "supplement" => (
+            "supplement",
+            "request_supplement",
+            "Mẫu số 02",
+            "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
+        ),
+        "refusal" => (
+            "refusal",
+            "refuse",
+            "Mẫu số 03",
+            "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ",
+        ),
+        "apology" => (
+            "apology",
+            "apology",
+            "Mẫu số 04",
+            "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
+        ),
+        _ => {
+            return Err(WebError::not_found(
+                "Không có mẫu phiếu này",
+                "No such notice",
+            ));
+        }
+    };
+    let events = state.store.dossier_events(id).await?;
+    let Some(e) = events.iter().rev().find(|e| e.action == action) else {
+        return Err(WebError::not_found(
+            "Hồ sơ chưa có bước này nên chưa có phiếu để in",
+            "The dossier has no such step, so there is nothing to print",
+        ));
+    };
+    Ok(html(&NoticePage {
+        kind,
+        form_no,
+        title,
+        reason: e.note.clone(),
+        received: d.received_at.map(format_local).unwrap_or_default(),
+        due: opt_time(d.due_at),
+        new_due: opt_time(e.new_due_at),
+        issued: format!("Lập lúc {}", format_local(e.at)),
+        signer: e.official_name.clone().unwrap_or_default(),
+        d,
+    }))
+}
+
+#[derive(Deserialize)]
+struct ApologyForm {
+    new_due: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Records an apology for lateness with a new date (Mẫu 04) from the detail page.
+async fn apologise(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<ApologyForm>,
+) -> Result<Response, WebError> {
+    let u = ctx.user()?;
+    let d = state.store.dossier(id).await?;
+    check_desk(&state, u, d.unit_id, Access::Write).await?;
+    let new_due = crate::domain::calendar::parse_received(&f.new_due)
+        .map(crate::domain::time::local_ms)
+        .map_err(WebError::Unprocessable);
+    let result = match new_due {
+        Ok(t) => state
+            .store
+            .dossier_apologise(
+                id,
+                t,
+                &f.reason,
+                u.user.official_id,
+                Some(u.user.id),
+                now_ms(),
+            )
+            .await
+            .map_err(WebError::from),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/dossiers/{id}/notice/apology")).into_response()),
+        Err(e) => {
+            let msg = fixable(e, ctx.lang)?;
+            let page = detail_page(&state, &ctx, id, Some(msg)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/dossiers", get(list))
@@ -773,6 +923,8 @@ pub fn router() -> Router<AppState> {
         .route("/dossiers/{id}", get(detail))
         .route("/dossiers/{id}/act", post(act))
         .route("/dossiers/{id}/receipt", get(receipt))
+        .route("/dossiers/{id}/notice/{kind}", get(notice))
+        .route("/dossiers/{id}/apology", post(apologise))
         .route("/lookup", get(lookup))
         .route("/rate", get(rate_form).post(rate_submit))
         .route("/register", get(register_form).post(register_submit))
