@@ -1096,3 +1096,92 @@ async fn supplement_refusal_and_apology_letters_print_with_their_reasons() {
         .unwrap();
     assert!(page.contains("Mẫu số 03") && page.contains("Không thuộc thẩm quyền"));
 }
+
+/// The per-dossier evaluation fills indicator 1 from the dates and indicator 7 from the
+/// citizen's rating; unit-level indicators stay open.
+#[tokio::test]
+async fn the_dossier_evaluation_is_filled_from_dates_history_and_rating() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app.store).await;
+    let p = procedure(&app.store, "1.001193", TimeLimit::WorkingDays(3)).await;
+    let d = app
+        .store
+        .dossier_intake(
+            &intake(s.commune_a, p, Some(s.official1)),
+            common::now_ms(),
+            [4; 6],
+        )
+        .await
+        .unwrap();
+    let act = |action, note: &str| ActInput {
+        action,
+        note: note.into(),
+        return_method: None,
+        official_id: Some(s.official1),
+        user_id: None,
+        at: common::now_ms(),
+    };
+    app.store
+        .dossier_act(d.id, &act(Action::RequestSupplement, "Thiếu tờ khai"))
+        .await
+        .unwrap();
+    app.store
+        .dossier_act(d.id, &act(Action::CompleteSupplement, ""))
+        .await
+        .unwrap();
+    app.store
+        .dossier_act(d.id, &act(Action::ResultReady, ""))
+        .await
+        .unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/public/dossiers/rating"))
+        .json(&json!({"code": d.code, "secret": d.lookup_secret, "idempotency_key": "eval-key-000001",
+            "answers": [{"question": "attitude", "level": 4}, {"question": "handling", "level": 2}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let token = app.api_token("leader").await;
+    let v: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/dossiers/{}", d.id)))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let scores: Vec<Value> = v["evaluation"]["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["score"].clone())
+        .collect();
+    // Finished the day it came in (early), one supplement request, attitude "satisfied".
+    assert_eq!(
+        scores,
+        [
+            json!(2),
+            json!(2),
+            json!(1),
+            json!(2),
+            Value::Null,
+            Value::Null,
+            json!(2),
+            Value::Null,
+            Value::Null
+        ]
+    );
+    assert_eq!(v["evaluation"]["score"], 9);
+    assert_eq!(v["evaluation"]["max"], 10);
+    let staff = app.login("leader").await;
+    let page = app
+        .get_as(&staff, &format!("/dossiers/{}", d.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("9 / 10"));
+}

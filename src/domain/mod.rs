@@ -4,6 +4,7 @@
 pub mod avatar;
 pub mod calendar;
 pub mod dossier;
+pub mod evaluation;
 pub mod form;
 pub mod limit;
 pub mod msg;

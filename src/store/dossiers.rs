@@ -557,3 +557,15 @@ impl Store {
             .fetch_all(p).await)?)
     }
 }
+
+impl Store {
+    /// The citizen's judgement of a dossier's official: the "attitude" answer of its unflagged
+    /// rating, else that rating's headline level.
+    pub async fn dossier_attitude(&self, code: &str) -> Result<Option<i16>> {
+        let row: Option<(i16, Option<i16>)> = with_pool!(self, p => sqlx::query_as(
+            "SELECT r.level, (SELECT a.level FROM rating_answers a WHERE a.rating_id = r.id AND a.question_key = 'attitude')
+             FROM ratings r WHERE r.dossier_code = $1 AND r.flagged_at IS NULL")
+            .bind(code).fetch_optional(p).await)?;
+        Ok(row.map(|(headline, attitude)| attitude.unwrap_or(headline)))
+    }
+}

@@ -12,6 +12,7 @@ use super::auth::{Access, ClientIp, CurrentUser};
 use super::error::WebError;
 use crate::domain::Msg;
 use crate::domain::dossier::{Action, IntakeChannel, ReturnMethod, Status};
+use crate::domain::evaluation::{DossierEvaluation, EvaluationInput, evaluate};
 use crate::domain::msg::Lang;
 use crate::domain::role::Role;
 use crate::domain::time::{Millis, now_ms};
@@ -158,10 +159,44 @@ pub async fn register_online(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+/// The per-dossier evaluation (Circular 01/2018) from what the dossier's record says now.
+pub async fn dossier_evaluation(
+    state: &AppState,
+    d: &Dossier,
+) -> Result<DossierEvaluation, WebError> {
+    use crate::domain::calendar::classify;
+    use crate::domain::time::local_naive;
+    let local = |ms: Millis| local_naive(ms).unwrap_or_default();
+    let timeliness = match d.due_at {
+        Some(due)
+            if !matches!(
+                d.status,
+                Status::Refused | Status::Withdrawn | Status::Stopped
+            ) =>
+        {
+            classify(local(due), d.finished_at.map(local), local(now_ms()))
+        }
+        _ => None,
+    };
+    let attitude = state
+        .store
+        .dossier_attitude(&d.code)
+        .await?
+        .and_then(crate::domain::scale::Level::new);
+    Ok(evaluate(&EvaluationInput {
+        timeliness,
+        supplement_requests: d.supplement_count.max(0) as u32,
+        steps: Vec::new(),
+        attitude,
+    }))
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct DossierDetail {
     pub dossier: Dossier,
     pub history: Vec<DossierEvent>,
+    /// Circular 01/2018 indicators as far as this dossier's record decides them.
+    pub evaluation: DossierEvaluation,
     /// Actions the dossier's status allows now.
     pub allowed_actions: Vec<Action>,
 }
@@ -177,6 +212,7 @@ pub async fn get(
     let dossier = state.store.dossier(id).await?;
     check_desk(&state, &u, dossier.unit_id, Access::Read).await?;
     let history = state.store.dossier_events(id).await?;
+    let evaluation = dossier_evaluation(&state, &dossier).await?;
     let allowed_actions = Action::ALL
         .into_iter()
         .filter(|a| a.apply(dossier.status).is_ok())
@@ -184,6 +220,7 @@ pub async fn get(
     Ok(Json(DossierDetail {
         dossier,
         history,
+        evaluation,
         allowed_actions,
     }))
 }

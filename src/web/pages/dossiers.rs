@@ -250,6 +250,7 @@ struct DetailPage {
     notices: Vec<(&'static str, &'static str)>,
     /// Open and past its due time: the desk owes the citizen an apology with a new date.
     can_apologise: bool,
+    evaluation: crate::domain::evaluation::DossierEvaluation,
     error: Option<String>,
 }
 
@@ -359,6 +360,7 @@ async fn detail_page(
         history,
         notices,
         can_apologise,
+        evaluation: crate::web::dossiers::dossier_evaluation(state, &d).await?,
         error,
         d,
     }))
