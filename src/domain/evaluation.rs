@@ -97,7 +97,7 @@ pub fn evaluate(input: &EvaluationInput) -> DossierEvaluation {
         Source::Rating,
     );
     let unit = (None, Source::UnitLevel);
-    let rows: [(u8, &str, &str, (Option<u8>, Source)); 9] = [
+    let rows = [
         (
             1,
             "Tổng thời gian giải quyết so với thời hạn theo quy định",
