@@ -788,17 +788,11 @@ async fn kiosk_reopens_while_the_server_is_down() {
         .await;
 }
 
-/// The desk receives a dossier and prints the receipt; the citizen opens its QR link on a phone,
-/// sees the status, and once the result is ready rates the dossier.
-#[tokio::test]
-async fn intake_receipt_qr_look_up_and_rating() {
-    use hailong::domain::dossier::Action;
+/// A one-working-day procedure in the catalogue.
+async fn birth_registration(db: &Db) -> i64 {
     use hailong::domain::limit::TimeLimit;
     use hailong::domain::procedure::{OnlineLevel, ProcedureLevel};
-    use hailong::store::dossiers::ActInput;
     use hailong::store::procedures::ProcedureInput;
-
-    let db = database(false).await;
     db.store
         .procedure_create(
             &ProcedureInput {
@@ -818,7 +812,18 @@ async fn intake_receipt_qr_look_up_and_rating() {
             None,
         )
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// The desk receives a dossier and prints the receipt; the citizen opens its QR link on a phone,
+/// sees the status, and once the result is ready rates the dossier.
+#[tokio::test]
+async fn intake_receipt_qr_look_up_and_rating() {
+    use hailong::domain::dossier::Action;
+    use hailong::store::dossiers::ActInput;
+
+    let db = database(false).await;
+    birth_registration(&db).await;
     let server = Server::start(free_port(), &db.url, &db.log).await;
     let b = Browser::start().await;
 
@@ -903,4 +908,89 @@ async fn intake_receipt_qr_look_up_and_rating() {
     b.wait_text("Cảm ơn bạn đã đánh giá").await;
     assert!(db.store.dossier_rated(&d.code).await.unwrap());
     assert_eq!(db.count().await, 1);
+}
+
+/// A phone loses the network as the citizen sends the rating: it is kept on the phone and
+/// delivered once the server is reachable again, exactly once.
+#[tokio::test]
+async fn a_receipt_rating_sent_while_offline_arrives_once() {
+    use hailong::domain::dossier::{Action, IntakeChannel, ReturnMethod};
+    use hailong::store::dossiers::{ActInput, IntakeInput};
+
+    let db = database(false).await;
+    let procedure = birth_registration(&db).await;
+    let d = db
+        .store
+        .dossier_intake(
+            &IntakeInput {
+                unit_id: db.seed.commune_a,
+                procedure_id: procedure,
+                channel: IntakeChannel::InPerson,
+                applicant_name: "Đỗ Văn Hải".into(),
+                applicant_phone: String::new(),
+                applicant_id_number: String::new(),
+                applicant_address: String::new(),
+                documents: vec![],
+                return_method: ReturnMethod::Desk,
+                received_by: Some(db.seed.official1),
+                counter_id: None,
+                user_id: None,
+            },
+            common::now_ms(),
+            [7; 6],
+        )
+        .await
+        .unwrap();
+    db.store
+        .dossier_act(
+            d.id,
+            &ActInput {
+                action: Action::ResultReady,
+                note: String::new(),
+                return_method: None,
+                official_id: Some(db.seed.official1),
+                user_id: None,
+                at: common::now_ms(),
+            },
+        )
+        .await
+        .unwrap();
+    let mut server = Server::start(free_port(), &db.url, &db.log).await;
+    let b = Browser::start().await;
+    b.goto(&format!(
+        "{}/rate?code={}&secret={}",
+        server.base(),
+        d.code,
+        d.lookup_secret
+    ))
+    .await;
+    b.wait_for("input[name=q_attitude]").await;
+    b.click("input[name=q_attitude][value='4']").await;
+    b.click("input[name=q_handling][value='5']").await;
+    server.kill();
+    b.click("form.rate button[type=submit]").await;
+    b.wait_text("Đánh giá đã được lưu trên điện thoại").await;
+    assert_eq!(db.count().await, 0);
+    server.restart().await;
+    // The page retries on its own (every 15 s, or when the phone reports it is online).
+    db.wait_count(1, Duration::from_secs(40)).await;
+    assert!(db.store.dossier_rated(&d.code).await.unwrap());
+    // Opening the page again delivers nothing twice.
+    b.goto(&format!(
+        "{}/lookup?code={}&secret={}",
+        server.base(),
+        d.code,
+        d.lookup_secret
+    ))
+    .await;
+    b.wait_text("Đã có kết quả").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(db.count().await, 1);
+    let queued = b
+        .exec(
+            "return localStorage.getItem('hailong.rate.queue');",
+            json!([]),
+        )
+        .await;
+    assert_eq!(queued, json!("[]"));
 }
