@@ -404,6 +404,14 @@ fn public_event_text(e: &DossierEvent, lang: Lang) -> String {
         "complete_supplement" => ("Đã bổ sung đủ giấy tờ", "The papers are complete"),
         "refuse" => ("Hồ sơ bị từ chối", "The dossier was refused"),
         "stop" => ("Dừng xử lý hồ sơ", "Handling was stopped"),
+        "hand_over" => (
+            "Hồ sơ được chuyển đến cơ quan phối hợp giải quyết",
+            "The dossier was handed over to another agency",
+        ),
+        "step_finish" => (
+            "Cơ quan phối hợp đã xử lý xong phần việc của mình",
+            "A coordinating agency finished its part",
+        ),
         "apology" => (
             "Xin lỗi vì trễ hẹn, hẹn lại ngày mới",
             "Apology for the delay, with a new date",

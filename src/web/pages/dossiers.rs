@@ -239,6 +239,8 @@ struct DetailPage {
     actions: Vec<(String, &'static str)>,
     /// (when, step, official, note)
     history: Vec<(String, String, String, String)>,
+    /// Inter-agency steps (liên thông), if any.
+    steps: Vec<super::dossier_steps::StepRow>,
     error: Option<String>,
 }
 
@@ -283,7 +285,9 @@ async fn detail_page(
             let step = Status::from_code(e.to_status)
                 .map(|s| s.label(lang).to_string())
                 .unwrap_or_default();
-            let step = if e.action == "apology" {
+            let step = if let Some(label) = step_event_label(&e.action, lang) {
+                label.to_string()
+            } else if e.action == "apology" {
                 format!(
                     "{} → {}",
                     if lang == Lang::Vi {
@@ -304,6 +308,7 @@ async fn detail_page(
             )
         })
         .collect();
+    let steps = super::dossier_steps::step_rows(&state.store.dossier_steps(id, now_ms()).await?, lang);
     Ok(html(&DetailPage {
         page: ctx.page(
             &format!("Hồ sơ {}", d.code),
@@ -319,9 +324,21 @@ async fn detail_page(
         can_write,
         actions,
         history,
+        steps,
         error,
         d,
     }))
+}
+
+/// History lines that do not change the status: inter-agency hand-overs and imports.
+fn step_event_label(action: &str, lang: Lang) -> Option<&'static str> {
+    let (vi, en) = match action {
+        "hand_over" => ("Chuyển liên thông", "Inter-agency hand-over"),
+        "step_finish" => ("Xong bước liên thông", "Inter-agency step finished"),
+        "import" => ("Nhập từ dữ liệu cũ", "Imported from past records"),
+        _ => return None,
+    };
+    Some(if lang == Lang::Vi { vi } else { en })
 }
 
 async fn detail(

@@ -16,6 +16,7 @@ use crate::domain::msg::Lang;
 use crate::domain::role::Role;
 
 pub mod counters;
+pub mod dossier_steps;
 pub mod dossiers;
 pub mod forms;
 pub mod kiosks;
@@ -370,4 +371,5 @@ pub fn router() -> Router<AppState> {
         .merge(me::router())
         .merge(procedures::router())
         .merge(dossiers::router())
+        .merge(dossier_steps::router())
 }
