@@ -64,7 +64,10 @@ impl WorkingHours {
                     "Giờ làm việc có tối đa {} khoảng thời gian",
                     Self::MAX_INTERVALS
                 ),
-                format!("Working hours have at most {} intervals", Self::MAX_INTERVALS),
+                format!(
+                    "Working hours have at most {} intervals",
+                    Self::MAX_INTERVALS
+                ),
             ));
         }
         for (s, e) in &intervals {
@@ -593,8 +596,14 @@ mod tests {
         assert_eq!(c.clock_start(at(2026, 3, 2, 8, 15)), at(2026, 3, 2, 8, 15));
         assert_eq!(c.clock_start(at(2026, 3, 2, 6, 0)), at(2026, 3, 2, 7, 0));
         // Lunch: the afternoon opening; closing and after: next working morning.
-        assert_eq!(c.clock_start(at(2026, 3, 2, 11, 30)), at(2026, 3, 2, 13, 30));
-        assert_eq!(c.clock_start(at(2026, 3, 2, 12, 10)), at(2026, 3, 2, 13, 30));
+        assert_eq!(
+            c.clock_start(at(2026, 3, 2, 11, 30)),
+            at(2026, 3, 2, 13, 30)
+        );
+        assert_eq!(
+            c.clock_start(at(2026, 3, 2, 12, 10)),
+            at(2026, 3, 2, 13, 30)
+        );
         assert_eq!(c.clock_start(at(2026, 3, 2, 17, 0)), at(2026, 3, 3, 7, 0));
         assert_eq!(c.clock_start(at(2026, 3, 6, 18, 0)), at(2026, 3, 9, 7, 0));
         // Friday evening before Tết 2026: the clock starts on Monday 23/2.
@@ -614,7 +623,10 @@ mod tests {
         // Friday 16:00 + 1 = Monday 16:00 ...
         assert_eq!(c.due_at(at(2026, 3, 6, 16, 0), one), at(2026, 3, 9, 16, 0));
         // ... or Tuesday 16:00 when that Monday is a holiday (27/4/2026, Giỗ Tổ observed).
-        assert_eq!(c.due_at(at(2026, 4, 24, 16, 0), one), at(2026, 4, 28, 16, 0));
+        assert_eq!(
+            c.due_at(at(2026, 4, 24, 16, 0), one),
+            at(2026, 4, 28, 16, 0)
+        );
         // Received 09:00 on Thursday 12/2/2026, 3 working days: Fri 13/2, then Tết until
         // Sunday 22/2, then Mon 23/2, Tue 24/2 09:00.
         assert_eq!(
@@ -623,7 +635,10 @@ mod tests {
         );
         // Received during Tết: the clock starts on 23/2 at 07:00; 1 working day uses the whole
         // day and is due at closing, not the next morning.
-        assert_eq!(c.due_at(at(2026, 2, 18, 10, 0), one), at(2026, 2, 23, 17, 0));
+        assert_eq!(
+            c.due_at(at(2026, 2, 18, 10, 0), one),
+            at(2026, 2, 23, 17, 0)
+        );
         // 4 working hours from 09:00: 09:00-11:30 (2.5 h) + 13:30-15:00.
         assert_eq!(
             c.due_at(at(2026, 3, 2, 9, 0), TimeLimit::WorkingHours(4)),
@@ -714,7 +729,13 @@ mod tests {
         ] {
             assert_eq!(parse_received(ok).unwrap(), want, "{ok}");
         }
-        for bad in ["", "2026-03-02", "02/03/2026 08:00", "2026-13-02T08:00", "hôm qua"] {
+        for bad in [
+            "",
+            "2026-03-02",
+            "02/03/2026 08:00",
+            "2026-13-02T08:00",
+            "hôm qua",
+        ] {
             assert!(parse_received(bad).is_err(), "{bad:?}");
         }
     }

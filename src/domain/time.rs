@@ -47,7 +47,9 @@ pub fn local_ms(t: NaiveDateTime) -> Millis {
     match Ho_Chi_Minh.from_local_datetime(&t).earliest() {
         Some(z) => z.timestamp_millis(),
         // Only a historical clock change could skip a local time; UTC+7 is right since 1975.
-        None => (t - chrono::Duration::hours(7)).and_utc().timestamp_millis(),
+        None => (t - chrono::Duration::hours(7))
+            .and_utc()
+            .timestamp_millis(),
     }
 }
 

@@ -136,7 +136,8 @@ struct StepRow {
     finish_note: String,
 }
 
-const STEP_SELECT: &str = "SELECT s.seq, s.unit_id, u.code AS unit_code, u.name AS unit_name, s.task,
+const STEP_SELECT: &str =
+    "SELECT s.seq, s.unit_id, u.code AS unit_code, u.name AS unit_name, s.task,
     s.budget_kind, s.budget_value, s.started_at, s.due_at, s.finished_at, s.handed_by,
     o.full_name AS handed_by_name, s.handed_by_user, us.display_name AS handed_by_user_name, s.note,
     COALESCE(fo.full_name, fu.display_name) AS finished_by_name, s.finish_note
@@ -150,8 +151,14 @@ const STEP_SELECT: &str = "SELECT s.seq, s.unit_id, u.code AS unit_code, u.name 
 pub fn check_budgets(limit: TimeLimit, budgets: &[TimeLimit]) -> Result<(), Msg> {
     if let Some(b) = budgets.iter().find(|b| b.value() == 0) {
         return Err(Msg::new(
-            format!("Thời hạn của mỗi bước phải lớn hơn 0 (có bước {})", b.label_vi()),
-            format!("Each step's budget must be more than 0 (one is {})", b.label_en()),
+            format!(
+                "Thời hạn của mỗi bước phải lớn hơn 0 (có bước {})",
+                b.label_vi()
+            ),
+            format!(
+                "Each step's budget must be more than 0 (one is {})",
+                b.label_en()
+            ),
         ));
     }
     match limit.working_minutes() {
@@ -326,8 +333,14 @@ impl Store {
             let task = s.task.trim();
             if task.is_empty() || task.chars().count() > 500 {
                 return Err(StoreError::invalid(
-                    format!("Bước {}: cần nêu nội dung công việc (tối đa 500 ký tự)", i + 1),
-                    format!("Step {}: the task is required (at most 500 characters)", i + 1),
+                    format!(
+                        "Bước {}: cần nêu nội dung công việc (tối đa 500 ký tự)",
+                        i + 1
+                    ),
+                    format!(
+                        "Step {}: the task is required (at most 500 characters)",
+                        i + 1
+                    ),
                 ));
             }
             self.unit(s.unit_id).await?;
@@ -380,7 +393,10 @@ impl Store {
         let d = self.dossier(dossier_id).await?;
         check_open(d.status, &d.code)?;
         let plan = self.dossier_steps(dossier_id, by.at).await?;
-        let step = plan.iter().find(|s| s.seq == seq).ok_or_else(|| no_step(seq))?;
+        let step = plan
+            .iter()
+            .find(|s| s.seq == seq)
+            .ok_or_else(|| no_step(seq))?;
         let cal = self.working_calendar(step.unit_id).await?;
         let start = local_naive(by.at).unwrap_or_default();
         let due = local_ms(cal.due_at(start, step.budget));
@@ -481,7 +497,10 @@ impl Store {
         let d = self.dossier(dossier_id).await?;
         check_open(d.status, &d.code)?;
         let plan = self.dossier_steps(dossier_id, by.at).await?;
-        let step = plan.iter().find(|s| s.seq == seq).ok_or_else(|| no_step(seq))?;
+        let step = plan
+            .iter()
+            .find(|s| s.seq == seq)
+            .ok_or_else(|| no_step(seq))?;
         let history_note = {
             let base = format!("Bước {seq} xong: {} ({})", step.unit_name, step.task);
             match by.note.trim() {
@@ -569,13 +588,23 @@ mod tests {
             &[TimeLimit::WorkingDays(2), TimeLimit::WorkingHours(9)],
         )
         .unwrap_err();
-        assert!(over.en.contains("add up to 25 working hours"), "{}", over.en);
+        assert!(
+            over.en.contains("add up to 25 working hours"),
+            "{}",
+            over.en
+        );
         assert!(over.en.contains("24 working hours"), "{}", over.en);
         assert!(over.vi.contains("vượt thời hạn"), "{}", over.vi);
         assert!(check_budgets(three_days, &[TimeLimit::CalendarDays(1)]).is_err());
         assert!(check_budgets(three_days, &[TimeLimit::WorkingHours(0)]).is_err());
         let cal = TimeLimit::CalendarDays(10);
-        assert!(check_budgets(cal, &[TimeLimit::CalendarDays(4), TimeLimit::CalendarDays(6)]).is_ok());
+        assert!(
+            check_budgets(
+                cal,
+                &[TimeLimit::CalendarDays(4), TimeLimit::CalendarDays(6)]
+            )
+            .is_ok()
+        );
         assert!(check_budgets(cal, &[TimeLimit::CalendarDays(11)]).is_err());
         assert!(check_budgets(cal, &[TimeLimit::WorkingDays(1)]).is_err());
         assert!(check_budgets(cal, &[]).is_ok());
@@ -592,11 +621,29 @@ mod tests {
             )
         };
         let due = Some(t(9, 10));
-        assert_eq!(StepTimeliness::of(None, None, t(1, 8)), StepTimeliness::NotStarted);
-        assert_eq!(StepTimeliness::of(due, None, t(9, 16)), StepTimeliness::Pending);
-        assert_eq!(StepTimeliness::of(due, None, t(10, 8)), StepTimeliness::Overdue);
-        assert_eq!(StepTimeliness::of(due, Some(t(8, 16)), t(20, 8)), StepTimeliness::Early);
-        assert_eq!(StepTimeliness::of(due, Some(t(9, 16)), t(20, 8)), StepTimeliness::OnTime);
-        assert_eq!(StepTimeliness::of(due, Some(t(10, 8)), t(20, 8)), StepTimeliness::Late);
+        assert_eq!(
+            StepTimeliness::of(None, None, t(1, 8)),
+            StepTimeliness::NotStarted
+        );
+        assert_eq!(
+            StepTimeliness::of(due, None, t(9, 16)),
+            StepTimeliness::Pending
+        );
+        assert_eq!(
+            StepTimeliness::of(due, None, t(10, 8)),
+            StepTimeliness::Overdue
+        );
+        assert_eq!(
+            StepTimeliness::of(due, Some(t(8, 16)), t(20, 8)),
+            StepTimeliness::Early
+        );
+        assert_eq!(
+            StepTimeliness::of(due, Some(t(9, 16)), t(20, 8)),
+            StepTimeliness::OnTime
+        );
+        assert_eq!(
+            StepTimeliness::of(due, Some(t(10, 8)), t(20, 8)),
+            StepTimeliness::Late
+        );
     }
 }

@@ -308,7 +308,8 @@ async fn detail_page(
             )
         })
         .collect();
-    let steps = super::dossier_steps::step_rows(&state.store.dossier_steps(id, now_ms()).await?, lang);
+    let steps =
+        super::dossier_steps::step_rows(&state.store.dossier_steps(id, now_ms()).await?, lang);
     Ok(html(&DetailPage {
         page: ctx.page(
             &format!("Hồ sơ {}", d.code),
