@@ -271,10 +271,13 @@ impl Store {
                 (true, _) => None,
                 (false, Some(d)) => Some(local_ms(d)),
                 (false, None) => {
-                    if !calendars.contains_key(&unit_id) {
-                        calendars.insert(unit_id, self.working_calendar(unit_id).await?);
-                    }
-                    Some(local_ms(calendars[&unit_id].due_at(r.received_at, limit)))
+                    let cal = match calendars.entry(unit_id) {
+                        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert(self.working_calendar(unit_id).await?)
+                        }
+                    };
+                    Some(local_ms(cal.due_at(r.received_at, limit)))
                 }
             };
             let received = local_ms(r.received_at);
