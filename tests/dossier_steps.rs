@@ -488,7 +488,29 @@ async fn who_may_plan_hand_over_finish_and_read() {
             .status(),
         404
     );
-    // The public look-up tells the citizen the dossier went to another agency.
+    // The routes are in the OpenAPI document.
+    let doc: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/dossiers/{id}/steps",
+        "/api/v1/dossiers/{id}/steps/{seq}/hand-over",
+        "/api/v1/dossiers/{id}/steps/{seq}/finish",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} not documented");
+    }
+    assert!(
+        doc["paths"]["/api/v1/dossiers/{id}/steps"]
+            .get("put")
+            .is_some()
+    );
+    // The history of the dossier shows the hand-overs.
     let detail: Value = call(
         &app,
         &official,
@@ -505,4 +527,38 @@ async fn who_may_plan_hand_over_finish_and_read() {
             .iter()
             .any(|e| e["action"] == "hand_over")
     );
+}
+
+#[tokio::test]
+async fn concurrent_hand_overs_of_one_step_let_exactly_one_through() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app.store).await;
+    let p = procedure(&app.store, TimeLimit::WorkingDays(5)).await;
+    let t0 = local_ms(2026, 12, 7, 8, 0);
+    let d = dossier(&app.store, s.commune_a, p, t0).await;
+    app.store
+        .dossier_steps_set(
+            d,
+            &[step(s.commune_b, "Xác minh", TimeLimit::WorkingDays(2))],
+            None,
+        )
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = app.store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .dossier_step_hand_over(d, 1, &by(t0 + 60_000 * (i + 1), ""))
+                .await
+                .is_ok()
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        ok += usize::from(t.await.unwrap());
+    }
+    assert_eq!(ok, 1);
+    let events = app.store.dossier_events(d).await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.action == "hand_over").count(), 1);
 }
