@@ -1,18 +1,20 @@
-//! `hailong import units|officials|counters|procedures FILE`: CSV loads that are all or nothing. Columns
+//! `hailong import units|officials|counters|procedures|dossiers FILE`: CSV loads that are all or nothing. Columns
 //! are matched by header name (any order, extra columns ignored); see docs/IMPORT.md.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use clap::Subcommand;
 
+use crate::domain::dossier::{IntakeChannel, ReturnMethod, Status};
 use crate::domain::limit::TimeLimit;
 use crate::domain::procedure::{OnlineLevel, ProcedureLevel};
 use crate::domain::unit::UnitLevel;
 use crate::store::StoreError;
 use crate::store::counters::CounterImportRow;
+use crate::store::dossier_import::DossierImportRow;
 use crate::store::officials::OfficialImportRow;
 use crate::store::procedures::{ProcedureImportRow, ProcedureInput};
 use crate::store::units::{ImportSummary, UnitImportRow};
@@ -34,6 +36,10 @@ pub enum ImportWhat {
     /// Procedures: code, name, field, level, limit_kind, limit_value, [agency], [limit_note],
     /// [fees], [documents], [legal_basis], [online_level], [active]. Keyed by code.
     Procedures { file: PathBuf },
+    /// Historical dossiers: [code], unit_code, procedure_code, [channel], applicant_name,
+    /// received_at, [due_at], status, [finished_at], [returned_at], [supplement_count],
+    /// [return_method]. Times are local "YYYY-MM-DD HH:MM".
+    Dossiers { file: PathBuf },
 }
 
 /// A CSV file read into rows of named cells, each with its line number.
@@ -281,6 +287,104 @@ pub fn procedure_rows(t: &Table) -> anyhow::Result<Vec<ProcedureImportRow>> {
         .collect()
 }
 
+/// A local wall-clock time "YYYY-MM-DD HH:MM" (seconds and a "T" separator also accepted).
+fn local_time(line: u64, s: &str, col: &str) -> anyhow::Result<Option<NaiveDateTime>> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    for f in [
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, f)
+            && (1900..=9000).contains(&t.year())
+        {
+            return Ok(Some(t));
+        }
+    }
+    bail!(
+        "line {line}: '{col}' is not a local time YYYY-MM-DD HH:MM: '{s}' (cột '{col}' không đúng dạng YYYY-MM-DD HH:MM)"
+    )
+}
+
+fn channel(line: u64, s: &str) -> anyhow::Result<IntakeChannel> {
+    Ok(match s {
+        "" | "1" | "in_person" => IntakeChannel::InPerson,
+        "2" | "online" => IntakeChannel::Online,
+        "3" | "post" => IntakeChannel::Post,
+        _ => bail!(
+            "line {line}: 'channel' must be in_person, online, post or 1–3: '{s}' (kênh nộp không hợp lệ)"
+        ),
+    })
+}
+
+fn status(line: u64, s: &str) -> anyhow::Result<Status> {
+    let by_code = s.parse::<i16>().ok().and_then(Status::from_code);
+    let by_name = || serde_json::from_value(serde_json::Value::String(s.to_lowercase())).ok();
+    by_code.or_else(by_name).ok_or_else(|| {
+        anyhow::anyhow!(
+            "line {line}: 'status' must be a national status code 1–10 or a name such as received, in_progress, result_returned: '{s}' (trạng thái không hợp lệ)"
+        )
+    })
+}
+
+/// Historical dossier rows (docs/IMPORT.md).
+pub fn dossier_rows(t: &Table) -> anyhow::Result<Vec<DossierImportRow>> {
+    t.require(&[
+        "unit_code",
+        "procedure_code",
+        "applicant_name",
+        "received_at",
+        "status",
+    ])?;
+    t.rows()
+        .iter()
+        .map(|(line, rec)| {
+            let line = *line;
+            let code = t.cell(rec, "code");
+            let supplements = t.cell(rec, "supplement_count");
+            let return_method = t.cell(rec, "return_method");
+            Ok(DossierImportRow {
+                line,
+                code: (!code.is_empty()).then(|| code.to_string()),
+                unit_code: t.need(line, rec, "unit_code")?.to_string(),
+                procedure_code: t.need(line, rec, "procedure_code")?.to_string(),
+                channel: channel(line, t.cell(rec, "channel"))?,
+                applicant_name: t.need(line, rec, "applicant_name")?.to_string(),
+                received_at: local_time(line, t.need(line, rec, "received_at")?, "received_at")?
+                    .expect("not empty"),
+                due_at: local_time(line, t.cell(rec, "due_at"), "due_at")?,
+                status: status(line, t.need(line, rec, "status")?)?,
+                finished_at: local_time(line, t.cell(rec, "finished_at"), "finished_at")?,
+                returned_at: local_time(line, t.cell(rec, "returned_at"), "returned_at")?,
+                supplement_count: if supplements.is_empty() {
+                    0
+                } else {
+                    supplements
+                        .parse::<u16>()
+                        .map_err(|_| {
+                            anyhow::anyhow!(
+                                "line {line}: 'supplement_count' is not a whole number 0–65535: '{supplements}'"
+                            )
+                        })?
+                        .into()
+                },
+                return_method: if return_method.is_empty() {
+                    ReturnMethod::Desk
+                } else {
+                    ReturnMethod::parse(return_method).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "line {line}: 'return_method' must be desk, post or home: '{return_method}'"
+                        )
+                    })?
+                },
+            })
+        })
+        .collect()
+}
+
 fn store_err(e: StoreError) -> anyhow::Error {
     match e {
         StoreError::ImportRow { line, msg } => {
@@ -330,6 +434,20 @@ pub async fn run(database_url: &str, what: ImportWhat) -> anyhow::Result<()> {
                     .import_procedures(&rows, None)
                     .await
                     .map_err(store_err)?,
+            );
+        }
+        ImportWhat::Dossiers { file } => {
+            let rows = dossier_rows(&Table::read(&file)?)?;
+            let store = super::open_store(database_url).await?;
+            let started = std::time::Instant::now();
+            let s = store.import_dossiers(&rows).await.map_err(store_err)?;
+            println!(
+                "dossiers: {} imported, {} codes generated, in {:.1} s (nhập {} hồ sơ, sinh {} mã); nothing kept on error",
+                s.imported,
+                s.codes_generated,
+                started.elapsed().as_secs_f64(),
+                s.imported,
+                s.codes_generated
             );
         }
     }

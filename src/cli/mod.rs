@@ -36,7 +36,7 @@ pub enum Command {
         #[command(subcommand)]
         command: admin::AdminCommand,
     },
-    /// Load units, officials, counters or procedures from a CSV file (all or nothing).
+    /// Load units, officials, counters, procedures or past dossiers from a CSV file (all or nothing).
     Import {
         #[command(subcommand)]
         what: import::ImportWhat,

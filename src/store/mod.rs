@@ -13,6 +13,8 @@ use crate::domain::Msg;
 
 pub mod calendar;
 pub mod counters;
+pub mod dossier_import;
+pub mod dossier_steps;
 pub mod dossiers;
 pub mod forms;
 pub mod kiosks;

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use super::auth::{self, Access, CurrentUser};
 use super::error::WebError;
-use super::{AppState, api_procedures, dossiers, kiosk};
+use super::{AppState, api_procedures, dossier_steps, dossiers, kiosk};
 use crate::domain::Msg;
 use crate::domain::form::FormDefinition;
 use crate::domain::time::Month;
@@ -123,6 +123,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(dossiers::get))
         .routes(routes!(dossiers::act))
         .routes(routes!(dossiers::apologise))
+        .routes(routes!(dossier_steps::list, dossier_steps::set))
+        .routes(routes!(dossier_steps::hand_over))
+        .routes(routes!(dossier_steps::finish))
         .routes(routes!(dossiers::register_online))
         .routes(routes!(dossiers::lookup))
         .routes(routes!(dossiers::rate))

@@ -183,10 +183,24 @@ pub async fn dossier_evaluation(
         .dossier_attitude(&d.code)
         .await?
         .and_then(crate::domain::scale::Level::new);
+    use crate::domain::calendar::Timeliness;
+    use crate::store::dossier_steps::StepTimeliness;
+    let steps = state
+        .store
+        .dossier_steps(d.id, now_ms())
+        .await?
+        .into_iter()
+        .map(|s| match s.timeliness {
+            StepTimeliness::Early => Some(Timeliness::Early),
+            StepTimeliness::OnTime => Some(Timeliness::OnTime),
+            StepTimeliness::Late | StepTimeliness::Overdue => Some(Timeliness::Late),
+            StepTimeliness::NotStarted | StepTimeliness::Pending => None,
+        })
+        .collect();
     Ok(evaluate(&EvaluationInput {
         timeliness,
         supplement_requests: d.supplement_count.max(0) as u32,
-        steps: Vec::new(),
+        steps,
         attitude,
     }))
 }
@@ -441,6 +455,14 @@ fn public_event_text(e: &DossierEvent, lang: Lang) -> String {
         "complete_supplement" => ("Đã bổ sung đủ giấy tờ", "The papers are complete"),
         "refuse" => ("Hồ sơ bị từ chối", "The dossier was refused"),
         "stop" => ("Dừng xử lý hồ sơ", "Handling was stopped"),
+        "hand_over" => (
+            "Hồ sơ được chuyển đến cơ quan phối hợp giải quyết",
+            "The dossier was handed over to another agency",
+        ),
+        "step_finish" => (
+            "Cơ quan phối hợp đã xử lý xong phần việc của mình",
+            "A coordinating agency finished its part",
+        ),
         "apology" => (
             "Xin lỗi vì trễ hẹn, hẹn lại ngày mới",
             "Apology for the delay, with a new date",

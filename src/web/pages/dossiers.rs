@@ -251,6 +251,8 @@ struct DetailPage {
     /// Open and past its due time: the desk owes the citizen an apology with a new date.
     can_apologise: bool,
     evaluation: crate::domain::evaluation::DossierEvaluation,
+    /// Inter-agency steps (liên thông), if any.
+    steps: Vec<super::dossier_steps::StepRow>,
     error: Option<String>,
 }
 
@@ -322,7 +324,9 @@ async fn detail_page(
             let step = Status::from_code(e.to_status)
                 .map(|s| s.label(lang).to_string())
                 .unwrap_or_default();
-            let step = if e.action == "apology" {
+            let step = if let Some(label) = step_event_label(&e.action, lang) {
+                label.to_string()
+            } else if e.action == "apology" {
                 format!(
                     "{} → {}",
                     if lang == Lang::Vi {
@@ -343,6 +347,8 @@ async fn detail_page(
             )
         })
         .collect();
+    let steps =
+        super::dossier_steps::step_rows(&state.store.dossier_steps(id, now_ms()).await?, lang);
     Ok(html(&DetailPage {
         page: ctx.page(
             &format!("Hồ sơ {}", d.code),
@@ -361,9 +367,21 @@ async fn detail_page(
         notices,
         can_apologise,
         evaluation: crate::web::dossiers::dossier_evaluation(state, &d).await?,
+        steps,
         error,
         d,
     }))
+}
+
+/// History lines that do not change the status: inter-agency hand-overs and imports.
+fn step_event_label(action: &str, lang: Lang) -> Option<&'static str> {
+    let (vi, en) = match action {
+        "hand_over" => ("Chuyển liên thông", "Inter-agency hand-over"),
+        "step_finish" => ("Xong bước liên thông", "Inter-agency step finished"),
+        "import" => ("Nhập từ dữ liệu cũ", "Imported from past records"),
+        _ => return None,
+    };
+    Some(if lang == Lang::Vi { vi } else { en })
 }
 
 async fn detail(

@@ -17,6 +17,7 @@ use crate::domain::role::Role;
 
 pub mod calendar;
 pub mod counters;
+pub mod dossier_steps;
 pub mod dossiers;
 pub mod forms;
 pub mod kiosks;
@@ -372,4 +373,5 @@ pub fn router() -> Router<AppState> {
         .merge(me::router())
         .merge(procedures::router())
         .merge(dossiers::router())
+        .merge(dossier_steps::router())
 }

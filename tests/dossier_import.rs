@@ -1,0 +1,378 @@
+//! `hailong import dossiers`: a unit's past dossiers load all or nothing, codes are generated
+//! with the intake's daily sequence (and later intakes continue after them), errors name the
+//! line — on both databases.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::process::Command;
+
+use chrono::{Duration, NaiveDate, TimeZone};
+use chrono_tz::Asia::Ho_Chi_Minh;
+use common::{fresh_database, seed};
+use hailong::domain::dossier::{IntakeChannel, ReturnMethod, Status};
+use hailong::domain::limit::TimeLimit;
+use hailong::domain::procedure::{OnlineLevel, ProcedureLevel};
+use hailong::store::Store;
+use hailong::store::dossiers::IntakeInput;
+use hailong::store::procedures::ProcedureInput;
+
+fn hailong(db: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_hailong"))
+        .args(["--database-url", db])
+        .args(args)
+        .output()
+        .expect("run hailong")
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, body: &str) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, body).unwrap();
+    p.display().to_string()
+}
+
+async fn count(store: &Store, sql: &str) -> i64 {
+    match store {
+        Store::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        Store::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+    }
+}
+
+fn local_ms(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
+    Ho_Chi_Minh
+        .with_ymd_and_hms(y, m, d, h, min, 0)
+        .single()
+        .unwrap()
+        .timestamp_millis()
+}
+
+/// A seeded database with the birth-registration procedure (3 working days).
+async fn setup() -> (String, common::TestDb, Store, common::Seed, i64) {
+    let (db, guard) = fresh_database().await;
+    let store = Store::connect(&db).await.unwrap();
+    store.migrate().await.unwrap();
+    let s = seed(&store).await;
+    let p = store
+        .procedure_create(
+            &ProcedureInput {
+                code: "1.001193".into(),
+                name: "Đăng ký khai sinh".into(),
+                field: "Hộ tịch".into(),
+                level: ProcedureLevel::Commune,
+                agency: "UBND cấp xã".into(),
+                legal_limit: TimeLimit::WorkingDays(3),
+                limit_note: String::new(),
+                fees: String::new(),
+                documents: vec![],
+                legal_basis: String::new(),
+                online_level: OnlineLevel::Full,
+                active: true,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    (db, guard, store, s, p)
+}
+
+const HEADER: &str = "code,unit_code,procedure_code,channel,applicant_name,received_at,due_at,status,finished_at,returned_at,supplement_count,return_method\n";
+
+#[tokio::test]
+async fn thousands_of_past_dossiers_load_with_generated_codes_that_later_intakes_continue() {
+    let (db, _guard, store, s, p) = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    // 3,000 dossiers, twelve a day from Monday 6 January 2020; every tenth returned late by a
+    // day, the rest returned on receipt day + 2; one in 100 still in progress.
+    let mut csv = String::from("\u{feff}");
+    csv.push_str(HEADER);
+    let first = NaiveDate::from_ymd_opt(2020, 1, 6).unwrap();
+    for i in 0..3000u32 {
+        let day = first + Duration::days(i64::from(i / 12));
+        let t = format!("{} {:02}:{:02}", day, 7 + (i % 12) / 3, (i % 3) * 20);
+        let due = format!("{} 16:00", day + Duration::days(3));
+        let code = if i == 5 { "22525-200106-0050" } else { "" };
+        let channel = ["in_person", "2", "post"][(i % 3) as usize];
+        let line = if i % 100 == 99 {
+            format!("{code},22525,1.001193,{channel},Người nộp {i},{t},{due},in_progress,,,0,\n")
+        } else {
+            let finished = if i % 10 == 0 {
+                day + Duration::days(4)
+            } else {
+                day + Duration::days(2)
+            };
+            format!(
+                "{code},22525,1.001193,{channel},\"Nguyễn Văn {i}, thôn 1\",{t},{due},10,{finished} 10:00,{finished} 15:30,{},home\n",
+                i % 2
+            )
+        };
+        csv.push_str(&line);
+    }
+    // One row without a due time: received Monday 23/11/2026 08:00, 3 working days with the
+    // Tuesday holiday gives Friday 08:00.
+    csv.push_str(",22525,1.001193,,Trần Thị Mai,2026-11-23 08:00,,received,,,,\n");
+    let file = write(&dir, "past.csv", &csv);
+    let out = hailong(&db, &["import", "dossiers", &file]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("3001 imported, 3000 codes generated"),
+        "{stdout}"
+    );
+
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM dossiers").await, 3001);
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM dossiers WHERE imported").await,
+        3001
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM dossier_events WHERE action = 'import'"
+        )
+        .await,
+        3001
+    );
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM dossiers WHERE status = 10").await,
+        2970
+    );
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM dossiers WHERE status = 4").await,
+        30
+    );
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM dossiers WHERE channel = 2").await,
+        1000
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM dossiers WHERE return_method = 'home'"
+        )
+        .await,
+        2970
+    );
+    assert_eq!(
+        count(&store, "SELECT SUM(supplement_count) FROM dossiers").await,
+        1470
+    );
+    // Returned a day after the due date: every tenth of the 2,970 finished ones.
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM dossiers WHERE finished_at > due_at"
+        )
+        .await,
+        300
+    );
+    // Look-up secrets are random, not shared.
+    assert!(count(&store, "SELECT COUNT(DISTINCT lookup_secret) FROM dossiers").await > 2900);
+
+    // Day one had twelve rows: the given code 0050, and eleven generated after it.
+    let day1 = count(
+        &store,
+        "SELECT COUNT(*) FROM dossiers WHERE code LIKE '22525-200106-%'",
+    )
+    .await;
+    assert_eq!(day1, 12);
+    for n in [51, 61] {
+        let code = format!("22525-200106-{n:04}");
+        assert!(
+            store.dossier_by_code(&code).await.unwrap().is_some(),
+            "{code}"
+        );
+    }
+    assert!(
+        store
+            .dossier_by_code("22525-200106-0062")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let d = store
+        .dossier_by_code("22525-200107-0001")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.received_at, Some(local_ms(2020, 1, 7, 7, 0)));
+    assert_eq!(d.due_at, Some(local_ms(2020, 1, 10, 16, 0)));
+    assert_eq!(d.status, Status::ResultReturned);
+    assert_eq!(d.time_limit, TimeLimit::WorkingDays(3));
+    assert_eq!(d.applicant_name, "Nguyễn Văn 12, thôn 1");
+    assert_eq!(d.channel, IntakeChannel::InPerson);
+    assert_eq!(d.return_method, ReturnMethod::Home);
+    assert_eq!(d.finished_at, Some(local_ms(2020, 1, 9, 10, 0)));
+    assert_eq!(d.returned_at, Some(local_ms(2020, 1, 9, 15, 30)));
+    let mai = store
+        .dossier_by_code("22525-261123-0001")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(mai.due_at, Some(local_ms(2026, 11, 27, 8, 0)));
+    assert_eq!(mai.status, Status::Received);
+    let history = store.dossier_events(mai.id).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].action, "import");
+
+    // A dossier received today at the desk on an imported day continues the numbering.
+    let next = store
+        .dossier_intake(
+            &IntakeInput {
+                unit_id: s.commune_a,
+                procedure_id: p,
+                channel: IntakeChannel::InPerson,
+                applicant_name: "Lê Văn Tám".into(),
+                applicant_phone: String::new(),
+                applicant_id_number: String::new(),
+                applicant_address: String::new(),
+                documents: vec![],
+                return_method: ReturnMethod::Desk,
+                received_by: None,
+                counter_id: None,
+                user_id: None,
+            },
+            local_ms(2020, 1, 6, 16, 0),
+            [9; 6],
+        )
+        .await
+        .unwrap();
+    assert_eq!(next.code, "22525-200106-0062");
+}
+
+#[tokio::test]
+async fn a_bad_row_names_its_line_and_nothing_is_kept() {
+    let (db, _guard, store, _s, _p) = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    let good =
+        ",22525,1.001193,1,An,2020-03-02 08:00,,10,2020-03-03 09:00,2020-03-03 10:00,0,desk\n";
+    let cases: Vec<(String, &str)> = vec![
+        (
+            format!("{good}{good},99999,1.001193,1,Bình,2020-03-02 08:00,,2,,,,\n"),
+            "line 4: no unit with code '99999'",
+        ),
+        (
+            format!("{good},22525,9.999999,1,Bình,2020-03-02 08:00,,2,,,,\n"),
+            "line 3: no procedure with code '9.999999'",
+        ),
+        (
+            format!("{good},22525,1.001193,1,Bình,02/03/2020 08:00,,2,,,,\n"),
+            "line 3: 'received_at' is not a local time",
+        ),
+        (
+            format!("{good},22525,1.001193,1,Bình,2020-03-02 08:00,,10,,,,\n"),
+            "line 3: a dossier whose status is",
+        ),
+        (
+            format!("{good},22525,1.001193,1,Bình,2020-03-02 08:00,,11,,,,\n"),
+            "line 3: 'status' must be a national status code",
+        ),
+        (
+            format!("{good},22525,1.001193,fax,Bình,2020-03-02 08:00,,2,,,,\n"),
+            "line 3: 'channel' must be",
+        ),
+        (
+            format!("{good},22525,1.001193,1,Bình,2020-03-02 08:00,,9,2020-03-01 08:00,,,\n"),
+            "line 3: finished_at is before received_at",
+        ),
+        (
+            format!(
+                "HS-1,22525,1.001193,1,An,2020-03-02 08:00,,2,,,,\n{good}HS-1,22525,1.001193,1,Bình,2020-03-02 08:00,,2,,,,\n"
+            ),
+            "line 4: dossier code HS-1 already given on line 2",
+        ),
+        (
+            format!("{good},22525,1.001193,1,,2020-03-02 08:00,,2,,,,\n"),
+            "line 3: 'applicant_name' is empty",
+        ),
+    ];
+    for (i, (body, want)) in cases.iter().enumerate() {
+        let file = write(&dir, &format!("bad{i}.csv"), &format!("{HEADER}{body}"));
+        let out = hailong(&db, &["import", "dossiers", &file]);
+        assert!(!out.status.success(), "case {i} should fail");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "case {i}: want {want:?}, got {err}");
+    }
+    let file = write(
+        &dir,
+        "nocol.csv",
+        "unit_code,procedure_code\n22525,1.001193\n",
+    );
+    let out = hailong(&db, &["import", "dossiers", &file]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing column 'applicant_name'"));
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM dossiers").await, 0);
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM dossier_events").await,
+        0
+    );
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM dossier_sequences").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn codes_already_in_the_database_are_refused() {
+    let (db, _guard, store, _s, _p) = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    let first = write(
+        &dir,
+        "first.csv",
+        &format!(
+            "{HEADER}22525-200302-0001,22525,1.001193,1,An,2020-03-02 08:00,,4,,,,\n,22525,1.001193,1,Bình,2020-03-02 09:00,,4,,,,\n"
+        ),
+    );
+    let out = hailong(&db, &["import", "dossiers", &first]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The generated code followed the given one.
+    assert!(
+        store
+            .dossier_by_code("22525-200302-0002")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let again = write(
+        &dir,
+        "again.csv",
+        &format!(
+            "{HEADER},22525,1.001193,1,Cường,2020-03-05 08:00,,4,,,,\n22525-200302-0002,22525,1.001193,1,Dũng,2020-03-02 08:00,,4,,,,\n"
+        ),
+    );
+    let out = hailong(&db, &["import", "dossiers", &again]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 3: dossier code 22525-200302-0002 already exists"),
+        "{err}"
+    );
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM dossiers").await, 2);
+    // The rolled-back import reserved no number for 5 March.
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM dossier_sequences").await,
+        1
+    );
+    let mut many = String::from(HEADER);
+    for _ in 0..3 {
+        let _ = writeln!(many, ",22525,1.001193,1,Em,2020-03-02 10:00,,4,,,,");
+    }
+    let out = hailong(
+        &db,
+        &["import", "dossiers", &write(&dir, "more.csv", &many)],
+    );
+    assert!(out.status.success());
+    assert!(
+        store
+            .dossier_by_code("22525-200302-0005")
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
