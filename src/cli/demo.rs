@@ -19,12 +19,16 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::domain::avatar::initials_svg;
+use crate::domain::calendar::{WorkingCalendar, WorkingHours};
+use crate::domain::dossier::{IntakeChannel, ReturnMethod, Status};
 use crate::domain::form::{FormDefinition, ValidRating};
+use crate::domain::limit::TimeLimit;
 use crate::domain::role::Role;
 use crate::domain::scale::{Level, Scale};
 use crate::domain::time::{Millis, Month, local_midnight, now_ms, to_local};
 use crate::domain::unit::UnitLevel;
 use crate::store::Store;
+use crate::store::dossier_import::DossierImportRow;
 use crate::store::officials::OfficialInput;
 use crate::store::ratings::{Channel, NewRating};
 use crate::store::units::UnitImportRow;
@@ -55,6 +59,8 @@ pub struct DemoSummary {
     pub forms: usize,
     pub accounts: usize,
     pub ratings: usize,
+    /// Dossiers of the commune desks over the year.
+    pub dossiers: u64,
     /// Ratings flagged as misuse (kept, excluded from reports).
     pub flagged: usize,
     /// The first and last day with ratings (Vietnam time).
@@ -88,6 +94,11 @@ impl std::fmt::Display for DemoSummary {
             self.flagged,
             day(self.first_day).unwrap_or_default(),
             day(self.last_day).unwrap_or_default()
+        )?;
+        writeln!(
+            f,
+            "  {} hồ sơ thủ tục hành chính / dossiers at the commune desks",
+            self.dossiers
         )?;
         write!(
             f,
@@ -218,26 +229,35 @@ pub fn unit_rows() -> anyhow::Result<Vec<UnitImportRow>> {
 // ---------------------------------------------------------------------------------------------
 // The calendar: working days and the seasons of a one-stop desk.
 
-/// Public holidays 2025–2030 (data/vn-holidays-2018-2030.csv). Announced yearly: this list only
-/// shapes the demo, the real calendar is administrators' data.
-const HOLIDAYS: &str = "\
-2025-01-01 2025-01-27 2025-01-28 2025-01-29 2025-01-30 2025-01-31 \
-2025-04-07 2025-04-30 2025-05-01 2025-05-02 2025-09-01 2025-09-02 \
-2026-01-01 2026-02-16 2026-02-17 2026-02-18 2026-02-19 2026-02-20 \
-2026-04-27 2026-04-30 2026-05-01 2026-08-31 2026-09-01 2026-09-02 \
-2026-11-24 2027-01-01 2027-02-04 2027-02-05 2027-02-08 2027-02-09 \
-2027-02-10 2027-04-16 2027-04-30 2027-05-03 2027-09-02 2027-09-03 \
-2027-11-24 2028-01-03 2028-01-24 2028-01-25 2028-01-26 2028-01-27 \
-2028-01-28 2028-04-04 2028-05-01 2028-05-02 2028-09-01 2028-09-04 \
-2028-11-24 2029-01-01 2029-02-12 2029-02-13 2029-02-14 2029-02-15 \
-2029-02-16 2029-04-23 2029-04-30 2029-05-01 2029-09-03 2029-09-04 \
-2029-11-26 2030-01-01 2030-01-31 2030-02-01 2030-02-04 2030-02-05 \
-2030-02-06 2030-04-12 2030-04-30 2030-05-01 2030-09-02 2030-09-03 \
-2030-11-25";
+/// Public holidays and make-up working days, from the same files the calendar migration was
+/// generated from (administrators edit the real calendar in the database).
+fn calendar_data() -> &'static (HashSet<NaiveDate>, HashSet<NaiveDate>) {
+    static DATA: std::sync::OnceLock<(HashSet<NaiveDate>, HashSet<NaiveDate>)> =
+        std::sync::OnceLock::new();
+    DATA.get_or_init(|| {
+        let dates = |csv: &str| -> HashSet<NaiveDate> {
+            csv.lines()
+                .skip(1)
+                .filter_map(|l| l.split(',').next())
+                .filter_map(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
+                .collect()
+        };
+        (
+            dates(include_str!("../../data/vn-holidays-2018-2030.csv")),
+            dates(include_str!("../../data/vn-weekend-workdays.csv")),
+        )
+    })
+}
 
-/// Saturdays worked to make up for a bridged holiday (data/vn-weekend-workdays.csv).
-const MAKE_UP_SATURDAYS: &str = "\
-2025-04-26 2026-08-22";
+/// The working calendar the demo's dossiers are due by.
+fn demo_calendar() -> WorkingCalendar {
+    let (holidays, make_up) = calendar_data();
+    WorkingCalendar::new(
+        WorkingHours::default(),
+        holidays.iter().copied(),
+        make_up.iter().copied(),
+    )
+}
 
 /// First day of the lunar new year (mùng một Tết).
 const TET: &str = "\
@@ -247,18 +267,12 @@ fn ymd(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("demo dates are valid")
 }
 
-/// Is the day in a whitespace-separated list of dates?
-fn listed(list: &str, d: NaiveDate) -> bool {
-    let s = d.format("%Y-%m-%d").to_string();
-    list.split_whitespace().any(|x| x == s)
-}
-
 /// Does the one-stop desk open on this day?
 pub fn is_working_day(d: NaiveDate) -> bool {
+    let (holidays, make_up) = calendar_data();
     match d.weekday() {
-        Weekday::Sat => listed(MAKE_UP_SATURDAYS, d),
-        Weekday::Sun => false,
-        _ => !listed(HOLIDAYS, d),
+        Weekday::Sat | Weekday::Sun => make_up.contains(&d),
+        _ => !holidays.contains(&d),
     }
 }
 
@@ -1050,6 +1064,189 @@ pub fn generate(plan: &Plan, rng: &mut impl Rng) -> Vec<GenRating> {
 // Loading.
 
 /// Fills an empty database with the demo data set. Refuses a database that holds units.
+/// A procedure as the dossier generator needs it.
+pub struct DemoProcedure {
+    pub code: String,
+    pub online: bool,
+    pub civil_status: bool,
+}
+
+/// A year of dossiers at the commune desks: daily volumes that follow the seasons, an online
+/// share growing through the year, most results early, a few late (more for the officials
+/// whose ratings are worse too), supplement requests, the last days' dossiers still open.
+/// `limit` gives the limit in force for (procedure, unit code, day).
+pub fn dossier_rows(
+    plan: &Plan,
+    rng: &mut impl Rng,
+    procedures: &[DemoProcedure],
+    limit: &dyn Fn(&str, &str, NaiveDate) -> TimeLimit,
+) -> Vec<DossierImportRow> {
+    let cal = demo_calendar();
+    let now = crate::domain::time::local_naive(plan.now).expect("valid instant");
+    let mut rows = Vec::new();
+    let mut day = plan.first_day;
+    while day <= plan.today {
+        if !is_working_day(day) {
+            day = day + Days::new(1);
+            continue;
+        }
+        let month = month_index(plan.first_day, day);
+        for (c, centre) in CENTRES.iter().enumerate() {
+            if centre.unit_code == PROVINCE_CODE {
+                continue;
+            }
+            let staff: Vec<&OfficialPlan> = plan
+                .officials
+                .iter()
+                .filter(|o| o.centre == c && o.employed(day) && !o.on_leave(day))
+                .collect();
+            let lambda =
+                centre.per_counter_day * centre.counters.len() as f64 * 0.55 * day_load(day);
+            for _ in 0..poisson(rng, lambda) {
+                let second = sample_second_of_day(rng);
+                let received = day
+                    .and_hms_opt(second / 3600, (second / 60) % 60, second % 60)
+                    .expect("valid time");
+                if received > now {
+                    continue;
+                }
+                let p = pick(rng, procedures);
+                let online_share = 0.2 + 0.35 * month as f64 / 11.0;
+                let channel = if p.online && rng.random_bool(online_share) {
+                    IntakeChannel::Online
+                } else if rng.random_bool(0.02) {
+                    IntakeChannel::Post
+                } else {
+                    IntakeChannel::InPerson
+                };
+                let official = (!staff.is_empty()).then(|| *pick(rng, &staff));
+                let lim = limit(&p.code, centre.unit_code, day);
+                let due = cal.due_at(received, lim);
+                let supplements = if rng.random_bool(0.005) {
+                    2
+                } else if rng.random_bool(0.08) {
+                    1
+                } else {
+                    0
+                };
+                // Officials whose counters rate worse are also the ones who run late.
+                let satisfied: f64 = official.map_or(0.9, |o| o.spec().quality.satisfied);
+                let late_p = (0.9 - satisfied).clamp(0.003, 0.2) * 0.25;
+                let start = cal.clock_start(received);
+                let span = cal.working_minutes_between(start, due).max(1);
+                let finished = if rng.random_bool(late_p) {
+                    cal.add_working_minutes(due, rng.random_range(60..3 * 480))
+                } else if rng.random_bool(0.2) {
+                    // On the due date, before the due time.
+                    due.date()
+                        .and_hms_opt(7, 30, 0)
+                        .expect("valid")
+                        .max(start)
+                        .min(due)
+                } else {
+                    let frac = rng.random_range(0.15..0.9);
+                    cal.add_working_minutes(start, ((span as f64) * frac) as i64)
+                };
+                let (status, finished_at, returned_at) = if finished <= now {
+                    let back = cal.add_working_minutes(finished, rng.random_range(10..960));
+                    if back <= now {
+                        (Status::ResultReturned, Some(finished), Some(back))
+                    } else {
+                        (Status::ResultReady, Some(finished), None)
+                    }
+                } else if channel == IntakeChannel::Online
+                    && (now - received).num_hours() < 30
+                    && rng.random_bool(0.4)
+                {
+                    (Status::RegisteredOnline, None, None)
+                } else if supplements > 0 {
+                    (Status::SupplementRequested, None, None)
+                } else {
+                    (Status::InProgress, None, None)
+                };
+                let return_method = if p.civil_status && rng.random_bool(0.06) {
+                    ReturnMethod::Home
+                } else if rng.random_bool(0.05) {
+                    ReturnMethod::Post
+                } else {
+                    ReturnMethod::Desk
+                };
+                rows.push(DossierImportRow {
+                    line: rows.len() as u64 + 2,
+                    code: None,
+                    unit_code: centre.unit_code.to_string(),
+                    procedure_code: p.code.clone(),
+                    channel,
+                    applicant_name: full_name(rng),
+                    received_at: received,
+                    due_at: (status != Status::RegisteredOnline).then_some(due),
+                    status,
+                    finished_at,
+                    returned_at,
+                    supplement_count: if status == Status::RegisteredOnline {
+                        0
+                    } else {
+                        supplements
+                    },
+                    return_method,
+                    official_code: if status == Status::RegisteredOnline {
+                        None
+                    } else {
+                        official.map(|o| o.code.clone())
+                    },
+                });
+            }
+        }
+        day = day + Days::new(1);
+    }
+    rows
+}
+
+/// Loads the demo's dossiers through the import (one transaction); returns how many.
+async fn load_dossiers(store: &Store, plan: &Plan, rng: &mut StdRng) -> anyhow::Result<u64> {
+    let page = store
+        .procedures_list(&crate::store::procedures::ProcedureFilter {
+            per_page: 500,
+            ..Default::default()
+        })
+        .await?;
+    let procedures: Vec<DemoProcedure> = page
+        .items
+        .iter()
+        .map(|p| DemoProcedure {
+            code: p.code.clone(),
+            online: p.online_level != crate::domain::procedure::OnlineLevel::None,
+            civil_status: p.field.contains("Hộ tịch"),
+        })
+        .collect();
+    // Limits change on the first of a month in the demo: ask once per procedure, unit and month.
+    let mut limits: HashMap<(String, String, NaiveDate), TimeLimit> = HashMap::new();
+    for centre in CENTRES.iter().filter(|c| c.unit_code != PROVINCE_CODE) {
+        let unit = store
+            .unit_by_code(centre.unit_code)
+            .await?
+            .with_context(|| format!("demo unit {} missing", centre.unit_code))?;
+        for p in &page.items {
+            let mut m = Month::containing(local_midnight(plan.first_day));
+            loop {
+                let first = m.first_day();
+                if first > plan.today {
+                    break;
+                }
+                let (l, _) = store.effective_limit(p.id, unit.id, first).await?;
+                limits.insert((p.code.clone(), centre.unit_code.to_string(), first), l);
+                m = m.next();
+            }
+        }
+    }
+    let limit = |code: &str, unit: &str, day: NaiveDate| {
+        let first = day.with_day(1).expect("first of month");
+        limits[&(code.to_string(), unit.to_string(), first)]
+    };
+    let rows = dossier_rows(plan, rng, &procedures, &limit);
+    Ok(store.import_dossiers(&rows).await?.imported)
+}
+
 pub async fn load(store: &Store) -> anyhow::Result<DemoSummary> {
     if !store.is_empty().await? {
         anyhow::bail!(
@@ -1243,6 +1440,7 @@ pub async fn load(store: &Store) -> anyhow::Result<DemoSummary> {
     sum.accounts = accounts.len();
 
     super::demo_procedures::load(store).await?;
+    sum.dossiers = load_dossiers(store, &plan, &mut rng).await?;
     store.set_setting("demo", "1").await?;
     store
         .audit(
@@ -1310,6 +1508,54 @@ mod tests {
         assert!(morning > 11_000, "mornings are busier: {morning}");
         let t = to_local(local_instant(ymd("2026-10-05"), 7 * 3600)).unwrap();
         assert_eq!(t.format("%Y-%m-%d %H:%M").to_string(), "2026-10-05 07:00");
+    }
+
+    #[test]
+    fn a_year_of_dossiers_is_believable() {
+        let now = at(2026, 11, 20, 10, 15);
+        let mut rng = StdRng::seed_from_u64(SEED);
+        let plan = Plan::new(&mut rng, now);
+        let procedures: Vec<DemoProcedure> = (0..10)
+            .map(|i| DemoProcedure {
+                code: format!("1.00{i}"),
+                online: i % 2 == 0,
+                civil_status: i < 4,
+            })
+            .collect();
+        let rows = dossier_rows(&plan, &mut rng, &procedures, &|_, _, _| {
+            TimeLimit::WorkingDays(3)
+        });
+        assert!((8_000..=20_000).contains(&rows.len()), "{}", rows.len());
+        let (mut finished, mut late, mut online_first, mut online_last) = (0, 0, 0, 0);
+        for r in &rows {
+            assert!(is_working_day(r.received_at.date()), "{:?}", r.received_at);
+            match r.status {
+                Status::RegisteredOnline => {
+                    assert!(r.due_at.is_none() && r.official_code.is_none())
+                }
+                _ => assert!(r.due_at.is_some()),
+            }
+            if let (Some(f), Some(due)) = (r.finished_at, r.due_at) {
+                assert!(f >= r.received_at);
+                assert!(r.returned_at.is_none_or(|b| b >= f));
+                finished += 1;
+                if f.date() > due.date() || r.supplement_count > 1 {
+                    late += 1;
+                }
+            }
+            if r.channel == IntakeChannel::Online {
+                if r.received_at.date() < ymd("2026-01-01") {
+                    online_first += 1;
+                } else if r.received_at.date() >= ymd("2026-10-01") {
+                    online_last += 1;
+                }
+            }
+        }
+        // Most results on time; a few late, as in the seeds (0.4 % at Vạn Hưng in 2020).
+        let late_share = late as f64 / finished as f64;
+        assert!((0.002..0.05).contains(&late_share), "{late_share}");
+        // The online share grows through the year (one month at the start, about 1.7 at the end).
+        assert!(online_last > online_first, "{online_first} → {online_last}");
     }
 
     #[test]

@@ -346,7 +346,9 @@ pub fn dossier_rows(t: &Table) -> anyhow::Result<Vec<DossierImportRow>> {
             let code = t.cell(rec, "code");
             let supplements = t.cell(rec, "supplement_count");
             let return_method = t.cell(rec, "return_method");
+            let official = t.cell(rec, "official_code");
             Ok(DossierImportRow {
+                official_code: (!official.is_empty()).then(|| official.to_string()),
                 line,
                 code: (!code.is_empty()).then(|| code.to_string()),
                 unit_code: t.need(line, rec, "unit_code")?.to_string(),

@@ -38,6 +38,8 @@ pub struct DossierImportRow {
     pub returned_at: Option<NaiveDateTime>,
     pub supplement_count: i32,
     pub return_method: ReturnMethod,
+    /// Code of the official who received it at the desk, if known.
+    pub official_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -71,6 +73,7 @@ struct Ready {
     returned_at: Option<Millis>,
     supplement_count: i32,
     secret: String,
+    received_by: Option<i64>,
 }
 
 /// Checks what one row says about itself (no database).
@@ -220,6 +223,7 @@ impl Store {
         // 2. Units, procedures, limits and calendars, each looked up once.
         let mut units: HashMap<String, (i64, String)> = HashMap::new();
         let mut procedures: HashMap<String, (i64, TimeLimit)> = HashMap::new();
+        let mut officials: HashMap<String, i64> = HashMap::new();
         let committed: HashSet<i64> = with_pool!(self, p => sqlx::query_scalar::<_, i64>(
             "SELECT DISTINCT procedure_id FROM procedure_limits").fetch_all(p).await)?
         .into_iter()
@@ -280,8 +284,31 @@ impl Store {
                     Some(local_ms(cal.due_at(r.received_at, limit)))
                 }
             };
+            let received_by = match r
+                .official_code
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+            {
+                None => None,
+                Some(oc) => match officials.get(oc) {
+                    Some(id) => Some(*id),
+                    None => {
+                        let o = self.official_by_code(oc).await?.ok_or_else(|| {
+                            row_err(
+                                line,
+                                format!("không có cán bộ mã '{oc}'"),
+                                format!("no official with code '{oc}'"),
+                            )
+                        })?;
+                        officials.insert(oc.to_string(), o.id);
+                        Some(o.id)
+                    }
+                },
+            };
             let received = local_ms(r.received_at);
             ready.push(Ready {
+                received_by,
                 line,
                 code,
                 unit_id,
@@ -365,7 +392,7 @@ impl Store {
                 let mut qb = sqlx::QueryBuilder::new(
                     "INSERT INTO dossiers (code, lookup_secret, unit_id, procedure_id, channel, status,
                         applicant_name, return_method, limit_kind, limit_value, registered_at, received_at,
-                        due_at, finished_at, returned_at, supplement_count, imported, updated_at) ");
+                        due_at, finished_at, returned_at, supplement_count, received_by, imported, updated_at) ");
                 qb.push_values(chunk, |mut b, &i| {
                     let r = &ready[i];
                     b.push_bind(final_codes[i].as_str()).push_bind(r.secret.as_str()).push_bind(r.unit_id)
@@ -374,7 +401,7 @@ impl Store {
                         .push_bind(r.limit.kind()).push_bind(r.limit.value() as i32)
                         .push_bind(r.registered_at).push_bind(r.received_at).push_bind(r.due_at)
                         .push_bind(r.finished_at).push_bind(r.returned_at).push_bind(r.supplement_count)
-                        .push("TRUE").push_bind(now);
+                        .push_bind(r.received_by).push("TRUE").push_bind(now);
                 });
                 qb.push(" RETURNING id, code");
                 let got: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await
