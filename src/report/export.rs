@@ -29,6 +29,21 @@ fn headers(r: &OfficialMonthReport) -> Vec<String> {
     h
 }
 
+/// A sheet's title line.
+fn title_format() -> Format {
+    Format::new().set_bold().set_font_size(14)
+}
+
+/// Column headers: bold, wrapped, centred on a light blue band.
+fn header_format() -> Format {
+    Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_background_color(Color::RGB(0xDCE6F1))
+        .set_border(rust_xlsxwriter::FormatBorder::Thin)
+}
+
 fn pct(v: Option<f64>) -> String {
     v.map(|x| format!("{:.1}", x * 100.0)).unwrap_or_default()
 }
@@ -78,13 +93,7 @@ pub fn official_month_xlsx(r: &OfficialMonthReport) -> Result<Vec<u8>, ReportErr
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("Đánh giá cán bộ").map_err(x)?;
-    let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_align(FormatAlign::Center)
-        .set_background_color(Color::RGB(0xDCE6F1))
-        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let (title, head) = (title_format(), header_format());
     let pct_f = Format::new().set_num_format("0.0%");
     let grey = Format::new().set_font_color(Color::Gray);
     let grey_pct = Format::new()
@@ -231,13 +240,7 @@ pub fn timeliness_xlsx(r: &TimelinessReport) -> Result<Vec<u8>, ReportError> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("Tiến độ giải quyết").map_err(x)?;
-    let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_align(FormatAlign::Center)
-        .set_background_color(Color::RGB(0xDCE6F1))
-        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let (title, head) = (title_format(), header_format());
     let pct_f = Format::new().set_num_format("0.0%");
     let bold = Format::new().set_bold();
     let bold_pct = Format::new().set_bold().set_num_format("0.0%");

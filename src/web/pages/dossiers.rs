@@ -520,23 +520,26 @@ async fn lookup(
             page.status = Some(s);
             Ok(html(&page).into_response())
         }
-        Err(e @ (WebError::NotFound(_) | WebError::TooMany { .. })) => {
-            let status = match &e {
-                WebError::TooMany { .. } => axum::http::StatusCode::TOO_MANY_REQUESTS,
-                _ => axum::http::StatusCode::NOT_FOUND,
-            };
-            page.error = Some(fixable_any(&e, ctx.lang));
-            Ok((status, html(&page)).into_response())
-        }
-        Err(e) => Err(e),
+        Err(e) => match shown_error(&e, ctx.lang) {
+            Some((status, text)) => {
+                page.error = Some(text);
+                Ok((status, html(&page)).into_response())
+            }
+            None => Err(e),
+        },
     }
 }
 
-fn fixable_any(e: &WebError, lang: Lang) -> String {
-    match e {
-        WebError::NotFound(m) | WebError::TooMany { msg: m, .. } => m.get(lang).to_string(),
-        _ => String::new(),
-    }
+/// What a public page shows of an error the citizen can act on (wrong code or secret, too many
+/// tries, a form to correct), with its status; other errors go to the error page.
+fn shown_error(e: &WebError, lang: Lang) -> Option<(StatusCode, String)> {
+    let (status, m) = match e {
+        WebError::NotFound(m) => (StatusCode::NOT_FOUND, m),
+        WebError::TooMany { msg, .. } => (StatusCode::TOO_MANY_REQUESTS, msg),
+        WebError::Unprocessable(m) => (StatusCode::UNPROCESSABLE_ENTITY, m),
+        _ => return None,
+    };
+    Some((status, m.get(lang).to_string()))
 }
 
 #[derive(Template)]
@@ -675,23 +678,13 @@ async fn rate_submit(
             page.error = None;
             Ok(html(&page).into_response())
         }
-        Err(
-            e @ (WebError::Unprocessable(_) | WebError::NotFound(_) | WebError::TooMany { .. }),
-        ) => {
-            let status = match &e {
-                WebError::NotFound(_) => StatusCode::NOT_FOUND,
-                WebError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            page.error = Some(match &e {
-                WebError::Unprocessable(m)
-                | WebError::NotFound(m)
-                | WebError::TooMany { msg: m, .. } => m.get(ctx.lang).to_string(),
-                _ => String::new(),
-            });
-            Ok((status, html(&page)).into_response())
-        }
-        Err(e) => Err(e),
+        Err(e) => match shown_error(&e, ctx.lang) {
+            Some((status, text)) => {
+                page.error = Some(text);
+                Ok((status, html(&page)).into_response())
+            }
+            None => Err(e),
+        },
     }
 }
 
@@ -808,14 +801,16 @@ async fn register_submit(
             page.created = Some(created);
             Ok(html(&page).into_response())
         }
-        Err(e @ WebError::TooMany { .. }) => {
-            page.error = Some(fixable_any(&e, ctx.lang));
-            Ok((StatusCode::TOO_MANY_REQUESTS, html(&page)).into_response())
-        }
-        Err(e) => {
-            page.error = Some(fixable(e, ctx.lang)?);
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response())
-        }
+        Err(e) => match shown_error(&e, ctx.lang) {
+            Some((status, text)) => {
+                page.error = Some(text);
+                Ok((status, html(&page)).into_response())
+            }
+            None => {
+                page.error = Some(fixable(e, ctx.lang)?);
+                Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&page)).into_response())
+            }
+        },
     }
 }
 
