@@ -741,6 +741,25 @@ async fn timeliness_figures_match_hand_counts_in_page_api_and_exports() {
         .unwrap();
     assert_eq!(row[2].get_float(), Some(6.0));
     assert!((row[11].get_float().unwrap() - 1.0 / 3.0).abs() < 1e-9);
+    // The province's view, one row per receiving unit, adds up to the same figures.
+    let admin = app.api_token("admin").await;
+    let v: Value = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/reports/timeliness?unit={}&month=2026-10&by=unit",
+            s.province
+        )))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["rows"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["rows"][0]["name"], "Xã Vạn Hưng");
+    assert_eq!(v["rows"][0]["received"], 6);
+    assert_eq!(v["total"]["on_time_rate"], t["on_time_rate"]);
     // An official may not read unit reports.
     let official = app.login("official").await;
     assert_eq!(

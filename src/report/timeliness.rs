@@ -18,6 +18,8 @@ use crate::store::units::Unit;
 pub enum TimelinessBy {
     Procedure,
     Official,
+    /// The receiving unit (the communes of a province, say).
+    Unit,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
@@ -149,6 +151,7 @@ impl TimelinessReport {
         for f in facts {
             let key = match by {
                 TimelinessBy::Procedure => (f.procedure_code.clone(), f.procedure_name.clone()),
+                TimelinessBy::Unit => (f.unit_code.clone(), f.unit_name.clone()),
                 TimelinessBy::Official => (
                     f.official_code.clone().unwrap_or_default(),
                     f.official_name
@@ -206,6 +209,8 @@ mod tests {
 
     fn fact(received: u32, due: u32, finished: Option<u32>, status: Status) -> DossierFact {
         DossierFact {
+            unit_code: "22525".into(),
+            unit_name: "Xã Vạn Hưng".into(),
             procedure_code: "1.001193".into(),
             procedure_name: "Đăng ký khai sinh".into(),
             official_code: Some("VH01".into()),

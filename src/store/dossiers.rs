@@ -491,6 +491,8 @@ fn action_name(a: Action) -> &'static str {
 /// What the timeliness report needs of one dossier.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DossierFact {
+    pub unit_code: String,
+    pub unit_name: String,
     pub procedure_code: String,
     pub procedure_name: String,
     pub official_code: Option<String>,
@@ -515,10 +517,12 @@ impl Store {
         end: Millis,
     ) -> Result<Vec<DossierFact>> {
         let sql = format!(
-            "{SUBTREE_CTE} SELECT p.code AS procedure_code, p.name AS procedure_name,
+            "{SUBTREE_CTE} SELECT u.code AS unit_code, u.name AS unit_name,
+                p.code AS procedure_code, p.name AS procedure_name,
                 o.code AS official_code, o.full_name AS official_name, d.channel, d.status,
                 d.received_at, d.due_at, d.finished_at, d.supplement_count, d.updated_at
              FROM dossiers d JOIN procedures p ON p.id = d.procedure_id
+             JOIN units u ON u.id = d.unit_id
              LEFT JOIN officials o ON o.id = d.received_by
              WHERE d.unit_id IN (SELECT id FROM subtree) AND d.received_at < $3
                AND d.due_at IS NOT NULL AND (d.finished_at IS NULL OR d.finished_at >= $2)"

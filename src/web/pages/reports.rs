@@ -111,6 +111,7 @@ struct TimelinessPage {
     units: Vec<crate::store::units::Unit>,
     query: String,
     by_official: bool,
+    by_unit: bool,
 }
 
 impl TimelinessPage {
@@ -123,6 +124,7 @@ fn by_param(by: TimelinessBy) -> &'static str {
     match by {
         TimelinessBy::Procedure => "procedure",
         TimelinessBy::Official => "official",
+        TimelinessBy::Unit => "unit",
     }
 }
 
@@ -139,6 +141,7 @@ async fn timeliness_page(
     Ok(html(&TimelinessPage {
         page: ctx.page("Tình hình giải quyết hồ sơ", "Dossier timeliness", "report"),
         by_official: r.by == TimelinessBy::Official,
+        by_unit: r.by == TimelinessBy::Unit,
         r,
         month,
         units,
