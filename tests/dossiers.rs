@@ -1204,3 +1204,108 @@ async fn the_dossier_evaluation_is_filled_from_dates_history_and_rating() {
         .unwrap();
     assert!(page.contains("9 / 10"));
 }
+
+/// Inter-agency steps from the dossier page: the desk plans them, hands the dossier over, and
+/// the next agency finishes its step.
+#[tokio::test]
+async fn inter_agency_steps_from_the_dossier_page() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app.store).await;
+    let p = procedure(&app.store, "1.001193", TimeLimit::WorkingDays(5)).await;
+    let d = app
+        .store
+        .dossier_intake(
+            &intake(s.commune_a, p, Some(s.official1)),
+            common::now_ms(),
+            [6; 6],
+        )
+        .await
+        .unwrap();
+    let leader = app.login("leader").await;
+    let plan = format!("/dossiers/{}/steps", d.id);
+    let res = app
+        .post_form_as(
+            &leader,
+            &plan,
+            &[("plan", "22525 | Kiểm tra | 1\n22516 Xác minh 2")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Dòng 2"));
+    let res = app
+        .post_form_as(
+            &leader,
+            &plan,
+            &[(
+                "plan",
+                "22525 | Kiểm tra | 1\n22516 | Xác minh nơi cư trú | 9",
+            )],
+        )
+        .await;
+    assert_eq!(res.status(), 422, "budgets longer than the dossier's limit");
+    assert!(
+        app.store
+            .dossier_steps(d.id, common::now_ms())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let res = app
+        .post_form_as(
+            &leader,
+            &plan,
+            &[(
+                "plan",
+                "22525 | Kiểm tra | 1\n22516 | Xác minh nơi cư trú | 2",
+            )],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let res = app
+        .post_form_as(
+            &leader,
+            &format!("/dossiers/{}/steps/1/hand-over", d.id),
+            &[("note", "Tờ khai")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let res = app
+        .post_form_as(
+            &leader,
+            &format!("/dossiers/{}/steps/1/finish", d.id),
+            &[("note", "")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    // Step 2 belongs to commune B: its leader hands nothing over for A, but finishes its own.
+    let res = app
+        .post_form_as(
+            &leader,
+            &format!("/dossiers/{}/steps/2/hand-over", d.id),
+            &[("note", "Hồ sơ")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let leader_b = app.login("leader_b").await;
+    let res = app
+        .post_form_as(
+            &leader_b,
+            &format!("/dossiers/{}/steps/2/finish", d.id),
+            &[("note", "Đã xác minh")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let steps = app
+        .store
+        .dossier_steps(d.id, common::now_ms())
+        .await
+        .unwrap();
+    assert!(steps.iter().all(|s| s.finished_at.is_some()), "{steps:?}");
+    let page = app
+        .get_as(&leader, &format!("/dossiers/{}", d.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Xác minh nơi cư trú") && page.contains("Phiếu giao nhận"));
+}

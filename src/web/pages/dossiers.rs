@@ -256,6 +256,13 @@ struct DetailPage {
     error: Option<String>,
 }
 
+impl DetailPage {
+    /// Once a step is handed over the plan is fixed.
+    fn steps_started(&self) -> bool {
+        self.steps.iter().any(|s| s.handed_over)
+    }
+}
+
 fn limit_label(d: &Dossier, lang: Lang) -> String {
     if lang == Lang::Vi {
         d.time_limit.label_vi()
@@ -264,7 +271,7 @@ fn limit_label(d: &Dossier, lang: Lang) -> String {
     }
 }
 
-async fn detail_page(
+pub(crate) async fn detail_page(
     state: &AppState,
     ctx: &Ctx,
     id: i64,
