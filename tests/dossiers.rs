@@ -1309,3 +1309,51 @@ async fn inter_agency_steps_from_the_dossier_page() {
         .unwrap();
     assert!(page.contains("Xác minh nơi cư trú") && page.contains("Phiếu giao nhận"));
 }
+
+/// Returning the result from the page records when and how it went back.
+#[tokio::test]
+async fn the_result_is_returned_from_the_page_by_the_chosen_way() {
+    let app = TestApp::spawn().await;
+    let s = seed(&app.store).await;
+    let p = procedure(&app.store, "1.001193", TimeLimit::WorkingDays(1)).await;
+    let d = app
+        .store
+        .dossier_intake(
+            &intake(s.commune_a, p, Some(s.official1)),
+            common::now_ms(),
+            [8; 6],
+        )
+        .await
+        .unwrap();
+    let staff = app.login("official").await;
+    let act = format!("/dossiers/{}/act", d.id);
+    for a in ["start", "result_ready"] {
+        let res = app
+            .post_form_as(&staff, &act, &[("action", a), ("note", "")])
+            .await;
+        assert_eq!(res.status(), 303, "{a}");
+    }
+    let page = app
+        .get_as(&staff, &format!("/dossiers/{}", d.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("name=\"return_method\""));
+    let res = app
+        .post_form_as(
+            &staff,
+            &act,
+            &[
+                ("action", "return_result"),
+                ("note", "Giao tận nhà kèm thiệp chúc mừng"),
+                ("return_method", "home"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let back = app.store.dossier(d.id).await.unwrap();
+    assert_eq!(back.status, Status::ResultReturned);
+    assert_eq!(back.return_method, ReturnMethod::Home);
+    assert!(back.returned_at.is_some());
+}

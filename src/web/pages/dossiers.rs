@@ -404,6 +404,9 @@ struct ActForm {
     action: String,
     #[serde(default)]
     note: String,
+    /// For returning the result: how it went back, when not as planned at intake.
+    #[serde(default)]
+    return_method: String,
 }
 
 async fn act(
@@ -420,7 +423,7 @@ async fn act(
     let input = ActInput {
         action,
         note: f.note,
-        return_method: None,
+        return_method: ReturnMethod::parse(&f.return_method),
         official_id: u.user.official_id,
         user_id: Some(u.user.id),
         at: now_ms(),
