@@ -279,7 +279,9 @@ pub(crate) async fn detail_page(
 ) -> Result<Html<String>, WebError> {
     let u = ctx.user()?;
     let d = state.store.dossier(id).await?;
-    check_desk(state, u, d.unit_id, Access::Read).await?;
+    // The desk reads its dossiers; so do the agencies its inter-agency steps pass through.
+    let step_list = state.store.dossier_steps(id, now_ms()).await?;
+    crate::web::dossier_steps::check_steps_read(state, u, &d, &step_list).await?;
     let lang = ctx.lang;
     let can_write = check_desk(state, u, d.unit_id, Access::Write).await.is_ok();
     let actions = Action::ALL
@@ -354,8 +356,15 @@ pub(crate) async fn detail_page(
             )
         })
         .collect();
-    let steps =
-        super::dossier_steps::step_rows(&state.store.dossier_steps(id, now_ms()).await?, lang);
+    let mut steps = super::dossier_steps::step_rows(&step_list, lang);
+    // Offer each step's buttons only to those who may press them: the sending unit hands over,
+    // the step's own unit finishes.
+    for (row, s) in steps.iter_mut().zip(&step_list) {
+        row.can_hand_over &= check_desk(state, u, s.from_unit_id, Access::Write)
+            .await
+            .is_ok();
+        row.can_finish &= check_desk(state, u, s.unit_id, Access::Write).await.is_ok();
+    }
     Ok(html(&DetailPage {
         page: ctx.page(
             &format!("Hồ sơ {}", d.code),
