@@ -74,7 +74,20 @@
     form.parentNode.replaceChild(div, form);
   }
 
+  // Keep the rating page on the phone so it opens again without network.
+  function keepOffline() {
+    if (location.pathname !== '/rate' || !('serviceWorker' in navigator) || !window.isSecureContext) {
+      return;
+    }
+    navigator.serviceWorker.register('/assets/rate-sw.js', { scope: '/rate' }).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (reg) {
+      if (reg.active) { reg.active.postMessage({ keep: location.href }); }
+    }).catch(function () { /* no offline start-up then; sending still queues */ });
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
+    keepOffline();
     flush();
     window.addEventListener('online', flush);
     setInterval(function () { if (load().length) { flush(); } }, 15000);

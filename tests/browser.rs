@@ -910,8 +910,9 @@ async fn intake_receipt_qr_look_up_and_rating() {
     assert_eq!(db.count().await, 1);
 }
 
-/// A phone loses the network as the citizen sends the rating: it is kept on the phone and
-/// delivered once the server is reachable again, exactly once.
+/// A phone loses the network after opening the rating page: the page opens again from the
+/// phone, the rating is kept there and delivered once the server is reachable again, exactly
+/// once.
 #[tokio::test]
 async fn a_receipt_rating_sent_while_offline_arrives_once() {
     use hailong::domain::dossier::{Action, IntakeChannel, ReturnMethod};
@@ -965,9 +966,30 @@ async fn a_receipt_rating_sent_while_offline_arrives_once() {
     ))
     .await;
     b.wait_for("input[name=q_attitude]").await;
+    // The phone keeps the page: once it is cached, it opens again with the server gone.
+    let start = Instant::now();
+    loop {
+        let kept = b
+            .exec(
+                "return caches.match(location.href).then(function (r) { return !!r; });",
+                json!([]),
+            )
+            .await;
+        if kept == json!(true) {
+            break;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "the rating page was not kept for offline use"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    server.kill();
+    let url = b.current_url().await;
+    b.goto(&url).await;
+    b.wait_for("input[name=q_attitude]").await;
     b.click("input[name=q_attitude][value='4']").await;
     b.click("input[name=q_handling][value='5']").await;
-    server.kill();
     b.click("form.rate button[type=submit]").await;
     b.wait_text("Đánh giá đã được lưu trên điện thoại").await;
     assert_eq!(db.count().await, 0);
