@@ -45,6 +45,18 @@ async fn procedure(store: &Store, code: &str, limit: TimeLimit) -> i64 {
         .unwrap()
 }
 
+/// An action by an official, as the store takes it.
+fn act_by(official: i64, action: Action, note: &str, at: i64) -> ActInput {
+    ActInput {
+        action,
+        note: note.into(),
+        return_method: None,
+        official_id: Some(official),
+        user_id: None,
+        at,
+    }
+}
+
 fn intake(unit_id: i64, procedure_id: i64, official: Option<i64>) -> IntakeInput {
     IntakeInput {
         unit_id,
@@ -148,14 +160,7 @@ async fn transitions_follow_the_rules_and_a_supplement_pauses_the_clock() {
         .await
         .unwrap();
     assert_eq!(d.due_at, Some(local_ms(2026, 12, 9, 8, 0)));
-    let act = |action, at, note: &str| ActInput {
-        action,
-        note: note.into(),
-        return_method: None,
-        official_id: Some(s.official1),
-        user_id: None,
-        at,
-    };
+    let act = |action, at, note: &str| act_by(s.official1, action, note, at);
     // Returning a result that does not exist yet is refused, with the reason, and nothing moves.
     let err = app
         .store
@@ -612,14 +617,7 @@ async fn timeliness_figures_match_hand_counts_in_page_api_and_exports() {
     let app = TestApp::spawn().await;
     let s = seed(&app.store).await;
     let p = procedure(&app.store, "1.001193", TimeLimit::WorkingDays(2)).await;
-    let act = |action, at| ActInput {
-        action,
-        note: "Thiếu giấy tờ".into(),
-        return_method: None,
-        official_id: Some(s.official1),
-        user_id: None,
-        at,
-    };
+    let act = |action, at| act_by(s.official1, action, "Thiếu giấy tờ", at);
     // Received Monday 5/10 08:00, due Wednesday 7/10 08:00.
     let received = local_ms(2026, 10, 5, 8, 0);
     let mut ids = Vec::new();
@@ -850,14 +848,7 @@ async fn ratings_are_bound_to_dossiers_at_the_kiosk_and_from_the_receipt() {
     };
     let res = post(body("qr-key-00000001", &old.lookup_secret)).await;
     assert_eq!(res.status(), 422, "no result yet");
-    let act = |action| ActInput {
-        action,
-        note: String::new(),
-        return_method: None,
-        official_id: Some(s.official1),
-        user_id: None,
-        at: common::now_ms(),
-    };
+    let act = |action| act_by(s.official1, action, "", common::now_ms());
     app.store
         .dossier_act(old.id, &act(Action::ResultReady))
         .await
@@ -1007,14 +998,7 @@ async fn supplement_refusal_and_apology_letters_print_with_their_reasons() {
     let s = seed(&app.store).await;
     let p = procedure(&app.store, "1.001193", TimeLimit::WorkingDays(1)).await;
     let staff = app.login("official").await;
-    let act = |action, note: &str| ActInput {
-        action,
-        note: note.into(),
-        return_method: None,
-        official_id: Some(s.official1),
-        user_id: None,
-        at: common::now_ms(),
-    };
+    let act = |action, note: &str| act_by(s.official1, action, note, common::now_ms());
     // Received long ago, so it is overdue now.
     let late = app
         .store
@@ -1132,14 +1116,7 @@ async fn the_dossier_evaluation_is_filled_from_dates_history_and_rating() {
         )
         .await
         .unwrap();
-    let act = |action, note: &str| ActInput {
-        action,
-        note: note.into(),
-        return_method: None,
-        official_id: Some(s.official1),
-        user_id: None,
-        at: common::now_ms(),
-    };
+    let act = |action, note: &str| act_by(s.official1, action, note, common::now_ms());
     app.store
         .dossier_act(d.id, &act(Action::RequestSupplement, "Thiếu tờ khai"))
         .await
