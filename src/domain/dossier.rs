@@ -160,6 +160,26 @@ impl Action {
         }
     }
 
+    /// The name used in the API, in forms and in the history (`dossier_events.action`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Accept => "accept",
+            Action::Start => "start",
+            Action::RequestSupplement => "request_supplement",
+            Action::CompleteSupplement => "complete_supplement",
+            Action::RequestPayment => "request_payment",
+            Action::ResultReady => "result_ready",
+            Action::ReturnResult => "return_result",
+            Action::Refuse => "refuse",
+            Action::Withdraw => "withdraw",
+            Action::Stop => "stop",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
     /// Refusals, stops and supplement requests must say why, to the applicant.
     pub fn needs_reason(self) -> bool {
         matches!(
@@ -342,6 +362,15 @@ mod tests {
         assert!(Action::ReturnResult.apply(Status::InProgress).is_err());
         assert!(Action::Withdraw.apply(Status::Refused).is_err());
         assert!(Action::Accept.apply(Status::Received).is_err());
+    }
+
+    #[test]
+    fn action_names_are_the_api_names_and_round_trip() {
+        for a in Action::ALL {
+            assert_eq!(serde_json::to_value(a).unwrap(), a.as_str());
+            assert_eq!(Action::parse(a.as_str()), Some(a));
+        }
+        assert_eq!(Action::parse("delete"), None);
     }
 
     #[test]

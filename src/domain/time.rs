@@ -43,6 +43,12 @@ pub fn local_naive(ms: Millis) -> Option<NaiveDateTime> {
 }
 
 /// The instant of a local wall-clock time in Asia/Ho_Chi_Minh.
+/// The Vietnamese wall-clock time of a stored instant (stored instants are always in range;
+/// anything else reads as the epoch rather than failing a report).
+pub fn local_time(ms: Millis) -> NaiveDateTime {
+    local_naive(ms).unwrap_or_default()
+}
+
 pub fn local_ms(t: NaiveDateTime) -> Millis {
     match Ho_Chi_Minh.from_local_datetime(&t).earliest() {
         Some(z) => z.timestamp_millis(),

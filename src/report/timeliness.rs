@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::ReportError;
 use crate::domain::calendar::{Timeliness, classify};
 use crate::domain::dossier::{IntakeChannel, Status};
-use crate::domain::time::{Millis, Month, local_naive, now_ms};
+use crate::domain::time::{Millis, Month, local_time as local, now_ms};
 use crate::store::Store;
 use crate::store::dossiers::DossierFact;
 use crate::store::units::Unit;
@@ -89,7 +89,6 @@ pub struct TimelinessReport {
 /// Classifies one dossier for the period [start, end), judged at `at` (the period's end, or now
 /// for the current month).
 fn count(c: &mut TimelinessCounts, f: &DossierFact, start: Millis, end: Millis, at: Millis) {
-    let local = |ms: Millis| local_naive(ms).unwrap_or_default();
     if (start..end).contains(&f.received_at) {
         c.received += 1;
         if f.channel == IntakeChannel::Online.code() {

@@ -13,7 +13,7 @@ use crate::domain::Msg;
 use crate::domain::calendar::{Timeliness, classify};
 use crate::domain::dossier::Status;
 use crate::domain::limit::TimeLimit;
-use crate::domain::time::{Millis, local_ms, local_naive};
+use crate::domain::time::{Millis, local_ms, local_time};
 
 /// One step as the desk plans it.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
@@ -59,7 +59,7 @@ impl StepTimeliness {
         let Some(due) = due else {
             return StepTimeliness::NotStarted;
         };
-        let n = |ms: Millis| local_naive(ms).unwrap_or_default();
+        let n = local_time;
         match (classify(n(due), finished.map(n), n(now)), finished) {
             (Some(Timeliness::Early), _) => StepTimeliness::Early,
             (Some(Timeliness::OnTime), _) => StepTimeliness::OnTime,
@@ -398,7 +398,7 @@ impl Store {
             .find(|s| s.seq == seq)
             .ok_or_else(|| no_step(seq))?;
         let cal = self.working_calendar(step.unit_id).await?;
-        let start = local_naive(by.at).unwrap_or_default();
+        let start = local_time(by.at);
         let due = local_ms(cal.due_at(start, step.budget));
         let unit_id = step.unit_id;
         let history_note = {

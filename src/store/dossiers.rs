@@ -10,7 +10,7 @@ use crate::domain::dossier::{
     Action, IntakeChannel, ReturnMethod, Status, dossier_code, lookup_secret, normalise_secret,
 };
 use crate::domain::limit::TimeLimit;
-use crate::domain::time::{Millis, local_ms, local_naive};
+use crate::domain::time::{Millis, local_ms, local_time};
 
 /// What the desk (or the citizen online) fills in at intake.
 #[derive(Debug, Clone)]
@@ -186,17 +186,8 @@ const DOSSIER_COLS: &str = "d.id, d.code, d.lookup_secret, d.unit_id, u.name AS 
 const DOSSIER_FROM: &str = "FROM dossiers d JOIN units u ON u.id = d.unit_id
     JOIN procedures p ON p.id = d.procedure_id LEFT JOIN officials o ON o.id = d.received_by";
 
-/// The local wall-clock time of an instant (instants out of chrono's range cannot be stored).
-fn to_local_naive(ms: Millis) -> NaiveDateTime {
-    local_naive(ms).unwrap_or_default()
-}
-
-fn from_local(t: NaiveDateTime) -> Millis {
-    local_ms(t)
-}
-
 fn due_from(cal: &WorkingCalendar, received_at: Millis, limit: TimeLimit) -> Millis {
-    from_local(cal.due_at(to_local_naive(received_at), limit))
+    local_ms(cal.due_at(local_time(received_at), limit))
 }
 
 fn required(v: &str, vi: &str, en: &str) -> Result<()> {
@@ -233,7 +224,7 @@ impl Store {
             )?;
         }
         let unit = self.unit(input.unit_id).await?;
-        let local: NaiveDateTime = to_local_naive(now);
+        let local: NaiveDateTime = local_time(now);
         let (limit, _) = self
             .effective_limit(input.procedure_id, input.unit_id, local.date())
             .await?;
@@ -385,18 +376,18 @@ impl Store {
                 // The time the applicant needed does not count: the due time moves by it.
                 let cal = self.working_calendar(d.unit_id).await?;
                 if let (Some(from), Some(due)) = (d.paused_at, d.due_at) {
-                    let (a, b) = (to_local_naive(from), to_local_naive(now));
+                    let (a, b) = (local_time(from), local_time(now));
                     let moved = match d.time_limit {
                         TimeLimit::CalendarDays(_) => {
                             let days = (b.date() - a.date()).num_days();
-                            to_local_naive(due) + chrono::Duration::days(days)
+                            local_time(due) + chrono::Duration::days(days)
                         }
                         _ => {
                             paused_minutes = cal.working_minutes_between(a, b);
-                            cal.add_working_minutes(to_local_naive(due), paused_minutes)
+                            cal.add_working_minutes(local_time(due), paused_minutes)
                         }
                     };
-                    due_at = Some(from_local(moved));
+                    due_at = Some(local_ms(moved));
                 }
                 paused_at = None;
             }
@@ -424,7 +415,7 @@ impl Store {
                 sqlx::query(
                     "INSERT INTO dossier_events (dossier_id, at, action, from_status, to_status, user_id, official_id, note)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                    .bind(id).bind(now).bind(action_name(input.action)).bind(d.status.code()).bind(to.code())
+                    .bind(id).bind(now).bind(input.action.as_str()).bind(d.status.code()).bind(to.code())
                     .bind(input.user_id).bind(input.official_id).bind(input.note.trim())
                     .execute(&mut *tx).await?;
             }
@@ -470,21 +461,6 @@ impl Store {
             .bind(id).bind(now).bind(d.status.code()).bind(user_id).bind(official_id)
             .bind(reason.trim()).bind(new_due_at).execute(p).await.map(|_| ()))?;
         Ok(())
-    }
-}
-
-fn action_name(a: Action) -> &'static str {
-    match a {
-        Action::Accept => "accept",
-        Action::Start => "start",
-        Action::RequestSupplement => "request_supplement",
-        Action::CompleteSupplement => "complete_supplement",
-        Action::RequestPayment => "request_payment",
-        Action::ResultReady => "result_ready",
-        Action::ReturnResult => "return_result",
-        Action::Refuse => "refuse",
-        Action::Withdraw => "withdraw",
-        Action::Stop => "stop",
     }
 }
 

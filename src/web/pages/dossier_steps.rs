@@ -10,7 +10,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::officials::fixable;
-use super::{Ctx, html};
+use super::{Ctx, html, opt_time};
 use crate::domain::Msg;
 use crate::domain::limit::TimeLimit;
 use crate::domain::msg::Lang;
@@ -39,10 +39,6 @@ pub struct StepRow {
     pub can_hand_over: bool,
     /// Handed over and not finished.
     pub can_finish: bool,
-}
-
-fn opt_time(t: Option<i64>) -> String {
-    t.map(format_local).unwrap_or_else(|| "–".into())
 }
 
 pub fn step_rows(steps: &[DossierStep], lang: Lang) -> Vec<StepRow> {

@@ -41,6 +41,12 @@ pub fn html<T: Template>(t: &T) -> Html<String> {
     }
 }
 
+/// A local time for a table cell, "–" when there is none.
+pub fn opt_time(t: Option<i64>) -> String {
+    t.map(crate::domain::time::format_local)
+        .unwrap_or_else(|| "–".into())
+}
+
 pub fn url_encode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
