@@ -988,6 +988,48 @@ async fn online_registration_waits_for_the_desk_and_then_runs_the_clock() {
     assert_eq!(accepted.status, Status::Received);
     assert_eq!(accepted.received_at, Some(local_ms(2026, 12, 7, 8, 0)));
     assert_eq!(accepted.due_at, Some(local_ms(2026, 12, 8, 8, 0)));
+
+    // A procedure not offered online takes no online registration, through the API either.
+    let offline = app
+        .store
+        .procedure_create(
+            &ProcedureInput {
+                code: "2.000815".into(),
+                name: "Chứng thực bản sao từ bản chính".into(),
+                field: "Chứng thực".into(),
+                level: ProcedureLevel::Commune,
+                agency: "UBND cấp xã".into(),
+                legal_limit: TimeLimit::WorkingDays(1),
+                limit_note: String::new(),
+                fees: String::new(),
+                documents: vec![],
+                legal_basis: String::new(),
+                online_level: OnlineLevel::None,
+                active: true,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/public/dossiers"))
+        .json(
+            &json!({"unit_id": s.commune_a, "procedure_id": offline, "applicant_name": "Võ Thị Mai",
+            "applicant_phone": "0935000111", "applicant_id_number": "056190004321"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(
+        app.store
+            .dossiers_list(s.commune_a, None, 10, 0)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 /// The letters the desk prints: supplement request (Mẫu 02), refusal (Mẫu 03), apology with a

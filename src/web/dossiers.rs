@@ -27,10 +27,7 @@ pub async fn check_desk(
     access: Access,
 ) -> Result<(), WebError> {
     if u.role() == Role::Official {
-        let own = match u.user.official_id {
-            Some(oid) => state.store.official(oid).await?.unit_id,
-            None => return Err(WebError::Forbidden),
-        };
+        let own = official_unit(state, u).await?;
         return if own == unit_id {
             Ok(())
         } else {
@@ -38,6 +35,15 @@ pub async fn check_desk(
         };
     }
     state.check_unit(u, unit_id, access).await
+}
+
+/// The unit whose desk an official works at (an official's account without an official record
+/// works at none).
+async fn official_unit(state: &AppState, u: &CurrentUser) -> Result<i64, WebError> {
+    match u.user.official_id {
+        Some(oid) => Ok(state.store.official(oid).await?.unit_id),
+        None => Err(WebError::Forbidden),
+    }
 }
 
 /// Random bytes for a receipt's look-up secret.
@@ -131,11 +137,33 @@ pub async fn register_online(
     ClientIp(ip): ClientIp,
     ApiJson(b): ApiJson<OnlineBody>,
 ) -> Result<(StatusCode, Json<DossierCreated>), WebError> {
-    // Registrations count like failures: an address may register ten dossiers per window.
+    Ok((StatusCode::CREATED, Json(register(&state, &ip, b).await?)))
+}
+
+/// An online registration, from the API or the public page: only for procedures offered
+/// online, and at most ten per address in ten minutes (counted like failed look-ups).
+pub async fn register(
+    state: &AppState,
+    ip: &str,
+    b: OnlineBody,
+) -> Result<DossierCreated, WebError> {
     let key = format!("register:{ip}");
     state.lookup_limiter.check(&key)?;
+    if b.unit_id == 0 {
+        return Err(WebError::Unprocessable(Msg::new(
+            "Vui lòng chọn nơi nộp hồ sơ",
+            "Please choose where to lodge the dossier",
+        )));
+    }
+    let p = state.store.procedure(b.procedure_id).await?;
+    if !p.active || p.online_level == crate::domain::procedure::OnlineLevel::None {
+        return Err(WebError::Unprocessable(Msg::new(
+            "Thủ tục này không nhận hồ sơ trực tuyến",
+            "This procedure does not take dossiers online",
+        )));
+    }
     state.lookup_limiter.fail(&key);
-    let created = state
+    Ok(state
         .store
         .dossier_intake(
             &IntakeInput {
@@ -155,18 +183,17 @@ pub async fn register_online(
             now_ms(),
             secret_bytes(),
         )
-        .await?;
-    Ok((StatusCode::CREATED, Json(created)))
+        .await?)
 }
 
 /// The per-dossier evaluation (Circular 01/2018) from what the dossier's record says now.
 pub async fn dossier_evaluation(
     state: &AppState,
     d: &Dossier,
+    steps: &[crate::store::dossier_steps::DossierStep],
 ) -> Result<DossierEvaluation, WebError> {
     use crate::domain::calendar::classify;
-    use crate::domain::time::local_naive;
-    let local = |ms: Millis| local_naive(ms).unwrap_or_default();
+    use crate::domain::time::local_time as local;
     let timeliness = match d.due_at {
         Some(due)
             if !matches!(
@@ -185,11 +212,8 @@ pub async fn dossier_evaluation(
         .and_then(crate::domain::scale::Level::new);
     use crate::domain::calendar::Timeliness;
     use crate::store::dossier_steps::StepTimeliness;
-    let steps = state
-        .store
-        .dossier_steps(d.id, now_ms())
-        .await?
-        .into_iter()
+    let steps = steps
+        .iter()
         .map(|s| match s.timeliness {
             StepTimeliness::Early => Some(Timeliness::Early),
             StepTimeliness::OnTime => Some(Timeliness::OnTime),
@@ -226,7 +250,8 @@ pub async fn get(
     let dossier = state.store.dossier(id).await?;
     check_desk(&state, &u, dossier.unit_id, Access::Read).await?;
     let history = state.store.dossier_events(id).await?;
-    let evaluation = dossier_evaluation(&state, &dossier).await?;
+    let steps = state.store.dossier_steps(id, now_ms()).await?;
+    let evaluation = dossier_evaluation(&state, &dossier, &steps).await?;
     let allowed_actions = Action::ALL
         .into_iter()
         .filter(|a| a.apply(dossier.status).is_ok())
@@ -359,10 +384,7 @@ pub async fn desk_unit(
     unit: Option<i64>,
 ) -> Result<i64, WebError> {
     if u.role() == Role::Official {
-        let own = match u.user.official_id {
-            Some(oid) => state.store.official(oid).await?.unit_id,
-            None => return Err(WebError::Forbidden),
-        };
+        let own = official_unit(state, u).await?;
         if unit.is_some_and(|x| x != own) {
             return Err(WebError::Forbidden);
         }

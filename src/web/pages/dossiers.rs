@@ -9,7 +9,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::officials::fixable;
-use super::{Ctx, Page, html};
+use super::{Ctx, Page, html, opt_time};
 use crate::domain::Msg;
 use crate::domain::dossier::{Action, IntakeChannel, ReturnMethod, Status};
 use crate::domain::form::{AnswerInput, FormDefinition};
@@ -21,17 +21,13 @@ use crate::store::procedures::ProcedureFilter;
 use crate::web::AppState;
 use crate::web::auth::{Access, ClientIp};
 use crate::web::dossiers::{
-    DossierRatingBody, check_desk, desk_unit, public_status, rate_dossier, rating_closed,
-    secret_bytes,
+    DossierRatingBody, OnlineBody, check_desk, desk_unit, public_status, rate_dossier,
+    rating_closed, register, secret_bytes,
 };
 use crate::web::error::WebError;
 use axum::http::StatusCode;
 
 const DAY_MS: i64 = 86_400_000;
-
-fn opt_time(t: Option<i64>) -> String {
-    t.map(format_local).unwrap_or_else(|| "–".into())
-}
 
 struct Row {
     id: i64,
@@ -243,7 +239,7 @@ struct DetailPage {
     return_method: &'static str,
     can_write: bool,
     /// (action name, label)
-    actions: Vec<(String, &'static str)>,
+    actions: Vec<(&'static str, &'static str)>,
     /// (when, step, official, note)
     history: Vec<(String, String, String, String)>,
     /// Printable letters this dossier has: (kind, label).
@@ -287,15 +283,7 @@ pub(crate) async fn detail_page(
     let actions = Action::ALL
         .into_iter()
         .filter(|a| a.apply(d.status).is_ok())
-        .map(|a| {
-            (
-                serde_json::to_value(a)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
-                a.label(lang),
-            )
-        })
+        .map(|a| (a.as_str(), a.label(lang)))
         .collect();
     let events = state.store.dossier_events(id).await?;
     let has = |action: &str| events.iter().any(|e| e.action == action);
@@ -382,7 +370,7 @@ pub(crate) async fn detail_page(
         history,
         notices,
         can_apologise,
-        evaluation: crate::web::dossiers::dossier_evaluation(state, &d).await?,
+        evaluation: crate::web::dossiers::dossier_evaluation(state, &d, &step_list).await?,
         steps,
         error,
         d,
@@ -427,8 +415,8 @@ async fn act(
     let u = ctx.user()?;
     let d = state.store.dossier(id).await?;
     check_desk(&state, u, d.unit_id, Access::Write).await?;
-    let action: Action = serde_json::from_value(serde_json::Value::String(f.action))
-        .map_err(|_| WebError::bad("Thao tác không hợp lệ", "Unknown action"))?;
+    let action = Action::parse(&f.action)
+        .ok_or_else(|| WebError::bad("Thao tác không hợp lệ", "Unknown action"))?;
     let input = ActInput {
         action,
         note: f.note,
@@ -784,37 +772,17 @@ async fn register_submit(
     ClientIp(ip): ClientIp,
     Form(f): Form<RegisterForm>,
 ) -> Result<Response, WebError> {
-    let input = IntakeInput {
+    let body = OnlineBody {
         unit_id: f.unit,
         procedure_id: f.procedure,
-        channel: IntakeChannel::Online,
         applicant_name: f.applicant_name.clone(),
         applicant_phone: f.applicant_phone.clone(),
         applicant_id_number: f.applicant_id_number.clone(),
         applicant_address: f.applicant_address.clone(),
-        documents: Vec::new(),
         return_method: ReturnMethod::parse(&f.return_method).unwrap_or(ReturnMethod::Desk),
-        received_by: None,
-        counter_id: None,
-        user_id: None,
     };
     let mut page = register_page(&state, &ctx, f).await?;
-    let key = format!("register:{ip}");
-    let result = match state.lookup_limiter.check(&key) {
-        Ok(()) if input.unit_id == 0 => Err(WebError::Unprocessable(Msg::new(
-            "Vui lòng chọn nơi nộp hồ sơ",
-            "Please choose where to lodge the dossier",
-        ))),
-        Ok(()) => {
-            state.lookup_limiter.fail(&key);
-            state
-                .store
-                .dossier_intake(&input, now_ms(), secret_bytes())
-                .await
-                .map_err(WebError::from)
-        }
-        Err(e) => Err(e),
-    };
+    let result = register(&state, &ip, body).await;
     match result {
         Ok(created) => {
             page.created = Some(created);
