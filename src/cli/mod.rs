@@ -6,6 +6,7 @@ pub mod admin;
 pub mod demo;
 pub mod demo_procedures;
 pub mod import;
+pub mod rebuild;
 pub mod serve;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://hailong.db";
@@ -41,6 +42,8 @@ pub enum Command {
         #[command(subcommand)]
         what: import::ImportWhat,
     },
+    /// Recompute the report aggregates from raw ratings and dossiers.
+    Rebuild,
     /// Demo data.
     Demo {
         #[command(subcommand)]
@@ -85,6 +88,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin { command } => admin::run(&cli.database_url, command).await,
         Command::Import { what } => import::run(&cli.database_url, what).await,
         Command::Demo { command } => demo::run(&cli.database_url, command).await,
+        Command::Rebuild => rebuild::run(&cli.database_url).await,
     }
 }
 

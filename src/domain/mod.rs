@@ -1,6 +1,7 @@
 //! Types and rules of the domain: rating scales and forms, statistics, months in Vietnam's time
 //! zone, roles. Nothing here does I/O.
 
+pub mod aggregate;
 pub mod avatar;
 pub mod calendar;
 pub mod dossier;
@@ -9,6 +10,7 @@ pub mod form;
 pub mod limit;
 pub mod msg;
 pub mod password;
+pub mod period;
 pub mod procedure;
 pub mod role;
 pub mod scale;

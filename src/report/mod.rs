@@ -2,6 +2,7 @@
 //! exports. Pages, API and files all read the same report value, so they cannot disagree.
 
 pub mod export;
+pub mod figures;
 pub mod official_month;
 pub mod timeliness;
 

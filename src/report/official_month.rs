@@ -7,15 +7,15 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 
 use super::ReportError;
+use super::figures::Satisfaction;
+use crate::domain::aggregate::{LevelCounts, dim};
+use crate::domain::period::month_key;
 use crate::domain::scale::{Level, Scale};
-use crate::domain::stats::{Proportion, share};
 use crate::domain::time::Month;
 use crate::store::Store;
-use crate::store::reports::OfficialLevelCount;
 use crate::store::units::Unit;
 
-/// Rows with fewer ballots are shown greyed: too few to judge a person by.
-pub const DEFAULT_MIN_N: u64 = 30;
+pub use super::figures::DEFAULT_MIN_N;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LevelColumn {
@@ -67,62 +67,28 @@ pub struct OfficialMonthReport {
     pub excluded_flagged: u64,
 }
 
-#[derive(Default)]
-struct Acc {
-    by_level: HashMap<i16, u64>,
-    flagged: u64,
-    /// Ballots given on a scale that offers "very satisfied" (2-level ballots cannot be).
-    offering_top: u64,
-}
-
-impl Acc {
-    fn add(&mut self, c: &OfficialLevelCount) {
-        let n = c.n.max(0) as u64;
-        if c.flagged {
-            self.flagged += n;
-        } else {
-            *self.by_level.entry(c.level).or_default() += n;
-            if Scale::new(c.scale).is_some_and(|s| s.offers(Level::VERY_SATISFIED)) {
-                self.offering_top += n;
-            }
-        }
-    }
-
-    fn row(&self, levels: &[Level], min_n: u64, who: RowWho) -> OfficialRow {
-        let ballots: u64 = self.by_level.values().sum();
-        let counts: Vec<u64> = levels
-            .iter()
-            .map(|l| self.by_level.get(&l.value()).copied().unwrap_or(0))
-            .collect();
-        let satisfied: u64 = self
-            .by_level
-            .iter()
-            .filter(|(l, _)| **l >= 4)
-            .map(|(_, n)| n)
-            .sum();
-        let very = self
-            .by_level
-            .get(&Level::VERY_SATISFIED.value())
-            .copied()
-            .unwrap_or(0);
-        let p = Proportion::new(satisfied, ballots);
-        OfficialRow {
-            official_id: who.id,
-            code: who.code,
-            full_name: who.full_name,
-            title: who.title,
-            unit_name: who.unit_name,
-            ballots,
-            shares: counts.iter().map(|c| share(*c, ballots)).collect(),
-            counts,
-            satisfied,
-            satisfaction_rate: p.rate,
-            satisfaction_low: p.low,
-            satisfaction_high: p.high,
-            very_satisfied_rate: share(very, self.offering_top),
-            flagged: self.flagged,
-            below_min_n: ballots < min_n,
-        }
+fn row(c: &LevelCounts, levels: &[Level], min_n: u64, who: RowWho) -> OfficialRow {
+    let f = Satisfaction::of(c);
+    let counts: Vec<u64> = levels
+        .iter()
+        .map(|l| f.levels[(l.value() - 1) as usize])
+        .collect();
+    OfficialRow {
+        official_id: who.id,
+        code: who.code,
+        full_name: who.full_name,
+        title: who.title,
+        unit_name: who.unit_name,
+        ballots: f.ballots,
+        shares: levels.iter().map(|l| f.level_share(l.value())).collect(),
+        counts,
+        satisfied: f.satisfied,
+        satisfaction_rate: f.rate,
+        satisfaction_low: f.low,
+        satisfaction_high: f.high,
+        very_satisfied_rate: f.very_satisfied_share,
+        flagged: f.flagged,
+        below_min_n: f.ballots < min_n,
     }
 }
 
@@ -135,21 +101,21 @@ struct RowWho {
     unit_name: String,
 }
 
-/// The level columns: every level offered by a scale that appears in the data (the standard
-/// 3-level scale when there is no data), best first.
-fn level_columns(counts: &[OfficialLevelCount]) -> Vec<Level> {
+/// The level columns, best first: those of the 3-level norm when any ballot could say "very
+/// satisfied" (or there is no data), those of the 2-level scale otherwise, plus any other level
+/// that was given (the 5-level scale's).
+fn level_columns(counts: &[(Option<i64>, LevelCounts)]) -> Vec<Level> {
+    let mut total = LevelCounts::default();
+    for (_, c) in counts {
+        total += *c;
+    }
     let mut set: BTreeSet<Level> = BTreeSet::new();
-    for c in counts {
-        if let Some(s) = Scale::new(c.scale) {
-            set.extend(s.levels());
-        }
-        if let Some(l) = Level::new(c.level) {
-            set.insert(l);
-        }
-    }
-    if set.is_empty() {
+    if total.top_offered > 0 || total.ballots() == 0 {
         set.extend(Scale::Three.levels());
+    } else {
+        set.extend(Scale::Two.levels());
     }
+    set.extend(Level::ALL.into_iter().filter(|l| total.at(*l) > 0));
     set.into_iter().rev().collect()
 }
 
@@ -160,11 +126,15 @@ impl OfficialMonthReport {
         month: Month,
         min_n: u64,
     ) -> Result<Self, ReportError> {
-        let (from, to) = month.range();
-        let counts = store.official_level_counts(unit.id, from, to).await?;
+        let counts: Vec<(Option<i64>, LevelCounts)> = store
+            .rating_agg_by_key(unit.id, dim::OFFICIAL, &[month_key(month)])
+            .await?
+            .into_iter()
+            .map(|(k, _, c)| ((k != 0).then_some(k), c))
+            .collect();
         let extra: Vec<i64> = counts
             .iter()
-            .filter_map(|c| c.official_id)
+            .filter_map(|c| c.0)
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
@@ -177,15 +147,15 @@ impl OfficialMonthReport {
         unit: &Unit,
         month: Month,
         min_n: u64,
-        counts: &[OfficialLevelCount],
+        counts: &[(Option<i64>, LevelCounts)],
         officials: Vec<crate::store::reports::ReportOfficial>,
     ) -> Self {
         let levels = level_columns(counts);
-        let mut per: HashMap<Option<i64>, Acc> = HashMap::new();
-        let mut total = Acc::default();
-        for c in counts {
-            per.entry(c.official_id).or_default().add(c);
-            total.add(c);
+        let mut per: HashMap<Option<i64>, LevelCounts> = HashMap::new();
+        let mut total = LevelCounts::default();
+        for (who, c) in counts {
+            *per.entry(*who).or_default() += *c;
+            total += *c;
         }
         let month_end = month.range().1;
         let mut rows = Vec::with_capacity(officials.len() + 1);
@@ -193,11 +163,12 @@ impl OfficialMonthReport {
             let acc = per.remove(&Some(o.id)).unwrap_or_default();
             // Former staff, and staff who joined after the month, without ratings are noise;
             // current staff without ratings are a signal (nobody rates them, or they were absent).
-            let unrated = acc.by_level.is_empty() && acc.flagged == 0;
+            let unrated = acc.ballots() == 0 && acc.flagged == 0;
             if unrated && (!o.active || o.created_at >= month_end) {
                 continue;
             }
-            rows.push(acc.row(
+            rows.push(row(
+                &acc,
                 &levels,
                 min_n,
                 RowWho {
@@ -210,7 +181,8 @@ impl OfficialMonthReport {
             ));
         }
         if let Some(acc) = per.remove(&None) {
-            rows.push(acc.row(
+            rows.push(row(
+                &acc,
                 &levels,
                 min_n,
                 RowWho {
@@ -220,7 +192,7 @@ impl OfficialMonthReport {
                 },
             ));
         }
-        let excluded_flagged = total.flagged;
+        let excluded_flagged = total.flagged.max(0) as u64;
         OfficialMonthReport {
             unit_id: unit.id,
             unit_name: unit.name.clone(),
@@ -236,7 +208,8 @@ impl OfficialMonthReport {
                 })
                 .collect(),
             rows,
-            total: total.row(
+            total: row(
+                &total,
                 &levels,
                 0,
                 RowWho {
@@ -283,17 +256,14 @@ mod tests {
     #[test]
     fn very_satisfied_share_counts_only_ballots_that_could_say_so() {
         // 10 ballots on the 3-level scale (6 very satisfied) and 10 on the 2-level scale.
-        let counts = vec![
-            c(1, 5, false, 6),
-            c(1, 4, false, 4),
-            OfficialLevelCount {
-                official_id: Some(1),
-                scale: 2,
-                level: 4,
-                flagged: false,
-                n: 10,
+        let counts = vec![(
+            Some(1),
+            LevelCounts {
+                levels: [0, 0, 0, 14, 6],
+                top_offered: 10,
+                flagged: 0,
             },
-        ];
+        )];
         let r = OfficialMonthReport::assemble(
             &unit(),
             Month::new(2026, 10).unwrap(),
@@ -327,25 +297,22 @@ mod tests {
         assert_eq!(r.rows.len(), 2);
     }
 
-    fn c(official: i64, level: i16, flagged: bool, n: i64) -> OfficialLevelCount {
-        OfficialLevelCount {
-            official_id: Some(official),
-            scale: 3,
-            level,
-            flagged,
-            n,
-        }
+    /// Counts on the 3-level scale.
+    fn c(official: i64, levels: [i64; 5], flagged: i64) -> (Option<i64>, LevelCounts) {
+        (
+            Some(official),
+            LevelCounts {
+                levels,
+                top_offered: levels.iter().sum(),
+                flagged,
+            },
+        )
     }
 
     #[test]
     fn hand_computed_row() {
         // Official 1: 20 very satisfied, 12 satisfied, 8 dissatisfied, 3 flagged.
-        let counts = vec![
-            c(1, 5, false, 20),
-            c(1, 4, false, 12),
-            c(1, 2, false, 8),
-            c(1, 5, true, 3),
-        ];
+        let counts = vec![c(1, [0, 8, 0, 12, 20], 3)];
         let r = OfficialMonthReport::assemble(
             &unit(),
             Month::new(2026, 10).unwrap(),
@@ -382,22 +349,14 @@ mod tests {
 
     #[test]
     fn two_level_data_gives_two_columns_and_no_very_satisfied_share() {
-        let counts = vec![
-            OfficialLevelCount {
-                official_id: Some(1),
-                scale: 2,
-                level: 4,
-                flagged: false,
-                n: 9,
+        let counts = vec![(
+            Some(1),
+            LevelCounts {
+                levels: [0, 1, 0, 9, 0],
+                top_offered: 0,
+                flagged: 0,
             },
-            OfficialLevelCount {
-                official_id: Some(1),
-                scale: 2,
-                level: 2,
-                flagged: false,
-                n: 1,
-            },
-        ];
+        )];
         let r = OfficialMonthReport::assemble(
             &unit(),
             Month::new(2026, 10).unwrap(),

@@ -11,8 +11,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
+use super::aggregates::agg_apply;
 use super::{Result, Store, StoreError, with_pool};
 use crate::domain::Msg;
+use crate::domain::aggregate::{Deltas, DossierDeltas, DossierSnapshot};
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::dossier::{IntakeChannel, ReturnMethod, Status, dossier_code, lookup_secret};
 use crate::domain::limit::TimeLimit;
@@ -421,6 +423,22 @@ impl Store {
                 });
                 qb.build().execute(&mut *tx).await?;
             }
+            let mut deltas = DossierDeltas::default();
+            for r in &ready {
+                deltas.change(None, &DossierSnapshot {
+                    unit_id: r.unit_id,
+                    channel: r.channel,
+                    status: r.status,
+                    received_at: r.received_at,
+                    due_at: r.due_at,
+                    finished_at: r.finished_at,
+                    returned_at: r.returned_at,
+                    supplement_count: r.supplement_count,
+                    counter_id: None,
+                    updated_at: now,
+                });
+            }
+            agg_apply!(&mut *tx, Deltas::default(), deltas);
             sqlx::query("INSERT INTO audit_log (at, user_id, action, detail) VALUES ($1, NULL, $2, $3)")
                 .bind(now).bind("dossier.import")
                 .bind(format!("{} dossiers, {generated} codes generated", ready.len()))

@@ -4,7 +4,9 @@
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
+use super::aggregates::agg_apply;
 use super::{Result, SUBTREE_CTE, Store, StoreError, with_pool};
+use crate::domain::aggregate::{Deltas, DossierDeltas, DossierSnapshot};
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::dossier::{
     Action, IntakeChannel, ReturnMethod, Status, dossier_code, lookup_secret, normalise_secret,
@@ -107,6 +109,24 @@ pub struct Dossier {
     pub received_by_name: Option<String>,
     pub counter_id: Option<i64>,
     pub updated_at: Millis,
+}
+
+impl Dossier {
+    /// What the aggregates count of this dossier.
+    pub fn snapshot(&self) -> DossierSnapshot {
+        DossierSnapshot {
+            unit_id: self.unit_id,
+            channel: self.channel.code(),
+            status: self.status.code(),
+            received_at: self.received_at,
+            due_at: self.due_at,
+            finished_at: self.finished_at,
+            returned_at: self.returned_at,
+            supplement_count: self.supplement_count,
+            counter_id: self.counter_id,
+            updated_at: self.updated_at,
+        }
+    }
 }
 
 impl TryFrom<DossierRow> for Dossier {
@@ -269,6 +289,20 @@ impl Store {
                 .bind(id).bind(now).bind(status.code()).bind(input.user_id).bind(input.received_by)
                 .bind(input.channel.label(crate::domain::msg::Lang::Vi))
                 .execute(&mut *tx).await?;
+            let mut deltas = DossierDeltas::default();
+            deltas.change(None, &DossierSnapshot {
+                unit_id: input.unit_id,
+                channel: input.channel.code(),
+                status: status.code(),
+                received_at,
+                due_at,
+                finished_at: None,
+                returned_at: None,
+                supplement_count: 0,
+                counter_id: input.counter_id,
+                updated_at: now,
+            });
+            agg_apply!(&mut *tx, Deltas::default(), deltas);
             tx.commit().await?;
             Ok(DossierCreated { id, code, lookup_secret: secret, status, due_at })
         })
@@ -418,6 +452,20 @@ impl Store {
                     .bind(id).bind(now).bind(input.action.as_str()).bind(d.status.code()).bind(to.code())
                     .bind(input.user_id).bind(input.official_id).bind(input.note.trim())
                     .execute(&mut *tx).await?;
+                let before = d.snapshot();
+                let after = DossierSnapshot {
+                    status: to.code(),
+                    received_at,
+                    due_at,
+                    finished_at,
+                    returned_at,
+                    supplement_count: supplements,
+                    updated_at: now.max(d.updated_at + 1),
+                    ..before.clone()
+                };
+                let mut deltas = DossierDeltas::default();
+                deltas.change(Some(&before), &after);
+                agg_apply!(&mut *tx, Deltas::default(), deltas);
             }
             tx.commit().await?;
             n == 1

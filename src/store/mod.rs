@@ -11,6 +11,7 @@ use sqlx::{PgPool, SqlitePool};
 
 use crate::domain::Msg;
 
+pub mod aggregates;
 pub mod calendar;
 pub mod counters;
 pub mod dossier_import;

@@ -8,10 +8,12 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
+use super::aggregates::agg_apply;
 use super::{Result, SUBTREE_CTE, Store, StoreError, with_pool};
 use crate::domain::Msg;
+use crate::domain::aggregate::{Deltas, DossierDeltas, RatingFact, rating_cells};
 use crate::domain::form::ValidRating;
-use crate::domain::scale::Scale;
+use crate::domain::scale::{Level, Scale};
 use crate::domain::time::{Millis, now_ms};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -53,6 +55,52 @@ pub struct NewRating {
     pub received_at: Millis,
     /// A device may not rate again within this many milliseconds (0: no limit).
     pub repeat_window_ms: i64,
+}
+
+impl NewRating {
+    /// What the aggregates count of this rating.
+    pub fn fact(&self) -> RatingFact {
+        RatingFact {
+            unit_id: self.unit_id,
+            official_id: self.official_id,
+            counter_id: self.counter_id,
+            scale: self.scale,
+            level: self.rating.headline,
+            rated_at: self.rated_at,
+            answers: self.rating.answers.clone(),
+            flagged: false,
+        }
+    }
+}
+
+/// A stored rating as the aggregates see it: unit, official, counter, scale, level, time,
+/// answers (JSON) and whether it is flagged.
+type FactRow = (
+    i64,
+    Option<i64>,
+    Option<i64>,
+    i16,
+    i16,
+    Millis,
+    String,
+    bool,
+);
+
+fn fact_of_row(r: FactRow) -> Option<RatingFact> {
+    let answers: HashMap<String, i16> = serde_json::from_str(&r.6).unwrap_or_default();
+    Some(RatingFact {
+        unit_id: r.0,
+        official_id: r.1,
+        counter_id: r.2,
+        scale: Scale::new(r.3)?,
+        level: Level::new(r.4)?,
+        rated_at: r.5,
+        answers: answers
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, Level::new(v)?)))
+            .collect(),
+        flagged: r.7,
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -299,11 +347,22 @@ impl Store {
         let mut ids: HashMap<String, i64> = HashMap::with_capacity(accepted.len());
         if !accepted.is_empty() {
             let rows: Vec<(i64, String)> = with_pool!(self, p => {
+                let mut tx = p.begin().await?;
                 let mut qb = sqlx::QueryBuilder::new(INSERT_RATINGS);
                 qb.push_values(&accepted, |mut b, &i| push_rating!(b, batch[i]));
                 // A row that hits a unique key (its dossier already rated) is skipped, not an error.
                 qb.push(" ON CONFLICT DO NOTHING RETURNING id, idempotency_key");
-                qb.build_query_as().fetch_all(p).await
+                let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                let stored: std::collections::HashSet<&str> = rows.iter().map(|(_, k)| k.as_str()).collect();
+                let mut deltas = Deltas::default();
+                for &i in &accepted {
+                    if stored.contains(batch[i].idempotency_key.as_str()) {
+                        deltas.add(rating_cells(&batch[i].fact()));
+                    }
+                }
+                agg_apply!(&mut *tx, deltas, DossierDeltas::default());
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(rows)
             })?;
             ids.extend(rows.into_iter().map(|(id, k)| (k, id)));
         }
@@ -362,9 +421,22 @@ impl Store {
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         let n = with_pool!(self, p => {
             let mut tx = p.begin().await?;
+            // Read inside the transaction: the aggregates move only when the flag really changes.
+            let before: Option<FactRow> = sqlx::query_as(
+                "SELECT unit_id, official_id, counter_id, scale, level, rated_at, answers, flagged_at IS NOT NULL
+                 FROM ratings WHERE id = $1")
+                .bind(id).fetch_optional(&mut *tx).await?;
             let n = sqlx::query("UPDATE ratings SET flagged_at = $2, flag_reason = $3, flagged_by = $4 WHERE id = $1")
                 .bind(id).bind(reason.map(|_| now_ms())).bind(reason).bind(reason.and(user_id))
                 .execute(&mut *tx).await?.rows_affected();
+            if let Some(fact) = before.and_then(fact_of_row)
+                && fact.flagged != reason.is_some()
+            {
+                let mut deltas = Deltas::default();
+                deltas.sub(rating_cells(&fact));
+                deltas.add(rating_cells(&RatingFact { flagged: reason.is_some(), ..fact }));
+                agg_apply!(&mut *tx, deltas, DossierDeltas::default());
+            }
             sqlx::query("INSERT INTO audit_log (at, user_id, action, detail) VALUES ($1, $2, $3, $4)")
                 .bind(now_ms()).bind(user_id).bind(if reason.is_some() { "rating.flag" } else { "rating.unflag" })
                 .bind(format!("rating {id}: {}", reason.unwrap_or(""))).execute(&mut *tx).await?;
@@ -433,6 +505,11 @@ impl Store {
                 }
                 ids.extend(chunk_ids);
             }
+            let mut deltas = Deltas::default();
+            for r in ratings {
+                deltas.add(rating_cells(&r.fact()));
+            }
+            agg_apply!(&mut *tx, deltas, DossierDeltas::default());
             tx.commit().await?;
             Ok(ids)
         })

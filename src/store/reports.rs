@@ -1,17 +1,8 @@
 //! Raw figures for reports: counts grouped in the database, shaped in `report/`.
 
 use super::{Result, SUBTREE_CTE, Store, with_pool};
-use crate::domain::time::Millis;
-
-/// Ballots of one official at one level, flagged or not.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct OfficialLevelCount {
-    pub official_id: Option<i64>,
-    pub scale: i16,
-    pub level: i16,
-    pub flagged: bool,
-    pub n: i64,
-}
+use crate::domain::aggregate::{LevelCounts, dim};
+use crate::domain::period::BucketKey;
 
 /// An official who belongs in a report: from the subtree, or rated at one of its counters.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -27,23 +18,6 @@ pub struct ReportOfficial {
 }
 
 impl Store {
-    /// Counts of headline levels per official for ratings given at counters of a subtree in
-    /// [from, to).
-    pub async fn official_level_counts(
-        &self,
-        root: i64,
-        from: Millis,
-        to: Millis,
-    ) -> Result<Vec<OfficialLevelCount>> {
-        let sql = format!(
-            "{SUBTREE_CTE} SELECT r.official_id, r.scale, r.level, (r.flagged_at IS NOT NULL) AS flagged, COUNT(*) AS n
-             FROM ratings r WHERE r.unit_id IN (SELECT id FROM subtree) AND r.rated_at >= $2 AND r.rated_at < $3
-             GROUP BY r.official_id, r.scale, r.level, (r.flagged_at IS NOT NULL)");
-        Ok(
-            with_pool!(self, p => sqlx::query_as(&sql).bind(root).bind(from).bind(to).fetch_all(p).await)?,
-        )
-    }
-
     /// Officials of the subtree plus any official in `extra` (rated there but from elsewhere).
     pub async fn report_officials(&self, root: i64, extra: &[i64]) -> Result<Vec<ReportOfficial>> {
         let ids = extra
@@ -64,17 +38,20 @@ impl Store {
         Ok(with_pool!(self, p => sqlx::query_as(&sql).bind(root).fetch_all(p).await)?)
     }
 
-    /// An official's own counts (role official sees only this).
+    /// An official's own counts in a bucket, wherever they were rated: read from the root
+    /// units' rows, which hold everything below them exactly once.
     pub async fn official_own_counts(
         &self,
         official_id: i64,
-        from: Millis,
-        to: Millis,
-    ) -> Result<Vec<OfficialLevelCount>> {
-        Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT r.official_id, r.scale, r.level, (r.flagged_at IS NOT NULL) AS flagged, COUNT(*) AS n
-             FROM ratings r WHERE r.official_id = $1 AND r.rated_at >= $2 AND r.rated_at < $3
-             GROUP BY r.official_id, r.scale, r.level, (r.flagged_at IS NOT NULL)")
-            .bind(official_id).bind(from).bind(to).fetch_all(p).await)?)
+        bucket: BucketKey,
+    ) -> Result<LevelCounts> {
+        let r: super::aggregates::LevelRow = with_pool!(self, p => sqlx::query_as(
+            "SELECT COALESCE(SUM(a.l1), 0), COALESCE(SUM(a.l2), 0), COALESCE(SUM(a.l3), 0),
+                COALESCE(SUM(a.l4), 0), COALESCE(SUM(a.l5), 0), COALESCE(SUM(a.top_offered), 0),
+                COALESCE(SUM(a.flagged), 0)
+             FROM rating_agg a JOIN units u ON u.id = a.unit_id
+             WHERE u.parent_id IS NULL AND a.dim = $1 AND a.key = $2 AND a.bucket = $3")
+            .bind(dim::OFFICIAL).bind(official_id).bind(bucket).fetch_one(p).await)?;
+        Ok(super::aggregates::level_counts(r))
     }
 }

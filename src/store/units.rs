@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::aggregates::agg_move_unit;
 use super::{Result, SUBTREE_CTE, Store, StoreError, with_pool};
 use crate::domain::time::now_ms;
 use crate::domain::unit::UnitLevel;
@@ -207,12 +208,22 @@ impl Store {
                 "A unit cannot be moved under itself or its own sub-unit",
             ));
         }
-        let n = with_pool!(self, p => sqlx::query(
-            "UPDATE units SET parent_id = $2, level = $3, code = $4, name = $5, valid_from = $6, valid_to = $7
-             WHERE id = $1")
-            .bind(id).bind(input.parent_id).bind(input.level.as_str()).bind(input.code.trim())
-            .bind(input.name.trim()).bind(input.valid_from).bind(input.valid_to)
-            .execute(p).await.map(|r| r.rows_affected()))?;
+        let n = with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let old_parent: Option<Option<i64>> = sqlx::query_scalar("SELECT parent_id FROM units WHERE id = $1")
+                .bind(id).fetch_optional(&mut *tx).await?;
+            let n = sqlx::query(
+                "UPDATE units SET parent_id = $2, level = $3, code = $4, name = $5, valid_from = $6, valid_to = $7
+                 WHERE id = $1")
+                .bind(id).bind(input.parent_id).bind(input.level.as_str()).bind(input.code.trim())
+                .bind(input.name.trim()).bind(input.valid_from).bind(input.valid_to)
+                .execute(&mut *tx).await?.rows_affected();
+            if let Some(old) = old_parent {
+                agg_move_unit!(&mut *tx, id, old, input.parent_id);
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(n)
+        })?;
         if n == 0 {
             return Err(StoreError::not_found(
                 format!("Không có đơn vị số {id}"),
@@ -260,8 +271,11 @@ impl Store {
                     .bind(r.level.as_str()).bind(&r.code).bind(r.valid_from).fetch_optional(&mut *tx).await?;
                 match existing {
                     Some(id) => {
+                        let old_parent: Option<i64> = sqlx::query_scalar("SELECT parent_id FROM units WHERE id = $1")
+                            .bind(id).fetch_one(&mut *tx).await?;
                         sqlx::query("UPDATE units SET name = $2, parent_id = $3, valid_to = $4 WHERE id = $1")
                             .bind(id).bind(&r.name).bind(parent_id).bind(r.valid_to).execute(&mut *tx).await?;
+                        agg_move_unit!(&mut *tx, id, old_parent, parent_id);
                         sum.updated += 1;
                     }
                     None => {

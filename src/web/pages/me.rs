@@ -39,8 +39,10 @@ async fn month_row(
     unit: &Unit,
     month: Month,
 ) -> Result<(Vec<LevelColumn>, OfficialRow), WebError> {
-    let (from, to) = month.range();
-    let counts = state.store.official_own_counts(o.id, from, to).await?;
+    let counts = state
+        .store
+        .official_own_counts(o.id, crate::domain::period::month_key(month))
+        .await?;
     let who = ReportOfficial {
         id: o.id,
         code: o.code.clone(),
@@ -52,7 +54,13 @@ async fn month_row(
         // Only the total row is read below, so the listing rules do not matter here.
         created_at: 0,
     };
-    let r = OfficialMonthReport::assemble(unit, month, state.settings.min_n, &counts, vec![who]);
+    let r = OfficialMonthReport::assemble(
+        unit,
+        month,
+        state.settings.min_n,
+        &[(Some(o.id), counts)],
+        vec![who],
+    );
     // All counts are this official's, so the total is their row (present even when inactive).
     let mut row = r.total;
     row.official_id = Some(o.id);

@@ -1,0 +1,567 @@
+//! What one rating or one dossier adds to the aggregates that reports read (DOMAIN §4, §6, §10).
+//! The store applies `after − before` whenever a rating arrives or is flagged and whenever a
+//! dossier changes, so that reports never scan raw rows; `rebuild` recomputes the same figures
+//! from raw rows in SQL, and a test holds the two equal.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use chrono::{Datelike, NaiveDate, Timelike};
+
+use super::calendar::{Timeliness, classify};
+use super::dossier::{IntakeChannel, Status};
+use super::period::{BucketKey, buckets_of, month_key};
+use super::scale::{Level, Scale};
+use super::time::{Millis, Month, local_time};
+
+/// Dimensions of the rating aggregate: the whole unit, or one official, counter, hour of the
+/// week or question within it.
+pub mod dim {
+    pub const TOTAL: i16 = 0;
+    pub const OFFICIAL: i16 = 1;
+    pub const COUNTER: i16 = 2;
+    /// key = weekday (0 = Sunday) × 100 + hour, months only.
+    pub const CLOCK: i16 = 3;
+    /// key 0, `question` names it; months only; answers of flagged ballots are not counted.
+    pub const QUESTION: i16 = 4;
+}
+
+/// The value columns of a rating aggregate row. `levels[i]` counts unflagged ballots at level
+/// i + 1; `top_offered` those whose scale offers "very satisfied"; `flagged` the flagged ones.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LevelCounts {
+    pub levels: [i64; 5],
+    pub top_offered: i64,
+    pub flagged: i64,
+}
+
+impl LevelCounts {
+    pub fn ballots(&self) -> i64 {
+        self.levels.iter().sum()
+    }
+
+    pub fn satisfied(&self) -> i64 {
+        self.levels[3] + self.levels[4]
+    }
+
+    pub fn very_satisfied(&self) -> i64 {
+        self.levels[4]
+    }
+
+    pub fn at(&self, level: Level) -> i64 {
+        self.levels[(level.value() - 1) as usize]
+    }
+}
+
+impl std::ops::AddAssign for LevelCounts {
+    fn add_assign(&mut self, o: LevelCounts) {
+        for i in 0..5 {
+            self.levels[i] += o.levels[i];
+        }
+        self.top_offered += o.top_offered;
+        self.flagged += o.flagged;
+    }
+}
+
+impl std::ops::Neg for LevelCounts {
+    type Output = LevelCounts;
+    fn neg(self) -> LevelCounts {
+        LevelCounts {
+            levels: self.levels.map(|v| -v),
+            top_offered: -self.top_offered,
+            flagged: -self.flagged,
+        }
+    }
+}
+
+/// One row of the rating aggregate, apart from its values.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RatingCell {
+    /// The unit the rating was given in; the store adds the same to each of its ancestors.
+    pub unit_id: i64,
+    pub bucket: BucketKey,
+    pub dim: i16,
+    pub key: i64,
+    pub question: String,
+}
+
+/// What the aggregates need of a rating.
+#[derive(Debug, Clone)]
+pub struct RatingFact {
+    pub unit_id: i64,
+    pub official_id: Option<i64>,
+    pub counter_id: Option<i64>,
+    pub scale: Scale,
+    pub level: Level,
+    pub rated_at: Millis,
+    pub answers: Vec<(String, Level)>,
+    pub flagged: bool,
+}
+
+/// The aggregate rows a rating counts in, with what it adds to each.
+pub fn rating_cells(f: &RatingFact) -> Vec<(RatingCell, LevelCounts)> {
+    let t = local_time(f.rated_at);
+    let month = Month::new(t.year(), t.month()).expect("valid month");
+    let mut one = LevelCounts::default();
+    if f.flagged {
+        one.flagged = 1;
+    } else {
+        one.levels[(f.level.value() - 1) as usize] = 1;
+        one.top_offered = i64::from(f.scale.offers(Level::VERY_SATISFIED));
+    }
+    let cell = |bucket, dim, key| RatingCell {
+        unit_id: f.unit_id,
+        bucket,
+        dim,
+        key,
+        question: String::new(),
+    };
+    let mut out = Vec::with_capacity(12 + f.answers.len());
+    for bucket in buckets_of(month) {
+        out.push((cell(bucket, dim::TOTAL, 0), one));
+        out.push((cell(bucket, dim::OFFICIAL, f.official_id.unwrap_or(0)), one));
+        out.push((cell(bucket, dim::COUNTER, f.counter_id.unwrap_or(0)), one));
+    }
+    let weekday = i64::from(t.weekday().num_days_from_sunday());
+    out.push((
+        cell(
+            month_key(month),
+            dim::CLOCK,
+            weekday * 100 + i64::from(t.hour()),
+        ),
+        one,
+    ));
+    if !f.flagged {
+        for (q, level) in &f.answers {
+            let mut a = LevelCounts::default();
+            a.levels[(level.value() - 1) as usize] = 1;
+            out.push((
+                RatingCell {
+                    question: q.clone(),
+                    ..cell(month_key(month), dim::QUESTION, 0)
+                },
+                a,
+            ));
+        }
+    }
+    out
+}
+
+/// Dimensions of the dossier aggregate.
+pub mod dossier_dim {
+    pub const TOTAL: i16 = 0;
+    /// key = the desk's counter (0: none); only `returned` is kept here, for response rates.
+    pub const COUNTER: i16 = 2;
+}
+
+/// The value columns of a dossier aggregate row. `overdue_delta` and `open_delta` are kept on
+/// month rows only, as differences: the open (or open and overdue) dossiers at the end of
+/// month M are the sum of the deltas of months up to M. That is how a past month's
+/// "unfinished and overdue" count (DOMAIN §6) stays exact without rescanning dossiers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DossierCounts {
+    pub received: i64,
+    pub received_online: i64,
+    pub finished: i64,
+    pub early: i64,
+    pub on_time: i64,
+    pub late: i64,
+    pub returned: i64,
+    pub overdue_delta: i64,
+    pub open_delta: i64,
+}
+
+impl DossierCounts {
+    pub const COLUMNS: [&'static str; 9] = [
+        "received",
+        "received_online",
+        "finished",
+        "early",
+        "on_time",
+        "late",
+        "returned",
+        "overdue_delta",
+        "open_delta",
+    ];
+
+    pub fn values(&self) -> [i64; 9] {
+        [
+            self.received,
+            self.received_online,
+            self.finished,
+            self.early,
+            self.on_time,
+            self.late,
+            self.returned,
+            self.overdue_delta,
+            self.open_delta,
+        ]
+    }
+
+    pub fn from_values(v: [i64; 9]) -> DossierCounts {
+        DossierCounts {
+            received: v[0],
+            received_online: v[1],
+            finished: v[2],
+            early: v[3],
+            on_time: v[4],
+            late: v[5],
+            returned: v[6],
+            overdue_delta: v[7],
+            open_delta: v[8],
+        }
+    }
+}
+
+impl std::ops::AddAssign for DossierCounts {
+    fn add_assign(&mut self, o: DossierCounts) {
+        let (a, b) = (self.values(), o.values());
+        *self = DossierCounts::from_values(std::array::from_fn(|i| a[i] + b[i]));
+    }
+}
+
+impl std::ops::Neg for DossierCounts {
+    type Output = DossierCounts;
+    fn neg(self) -> DossierCounts {
+        DossierCounts::from_values(self.values().map(|v| -v))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DossierCell {
+    pub unit_id: i64,
+    pub bucket: BucketKey,
+    pub dim: i16,
+    pub key: i64,
+}
+
+/// An open dossier's place in the "open now" aggregate: the local date (yyyymmdd) after which
+/// it is overdue. `NEVER_OVERDUE` for a dossier paused for the applicant's papers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OpenCell {
+    pub unit_id: i64,
+    pub due_day: i32,
+}
+
+pub const NEVER_OVERDUE: i32 = 99991231;
+/// A dossier with more than one supplement request counts late whatever its due date.
+pub const ALWAYS_OVERDUE: i32 = 19000101;
+
+pub fn day_key(d: NaiveDate) -> i32 {
+    d.year() * 10_000 + d.month() as i32 * 100 + d.day() as i32
+}
+
+/// What the aggregates need of a dossier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DossierSnapshot {
+    pub unit_id: i64,
+    pub channel: i16,
+    pub status: i16,
+    pub received_at: Option<Millis>,
+    pub due_at: Option<Millis>,
+    pub finished_at: Option<Millis>,
+    pub returned_at: Option<Millis>,
+    pub supplement_count: i32,
+    pub counter_id: Option<i64>,
+    /// For refused, withdrawn and stopped dossiers, when that happened.
+    pub updated_at: Millis,
+}
+
+/// The aggregate rows a dossier counts in. A dossier counts once it has been received and has
+/// a due time (as in the timeliness report): received in its month of receipt, finished (early,
+/// on time or late by date; late after more than one supplement request) in its month of
+/// finishing, returned in its month of return; open from receipt until finished or closed;
+/// overdue while open from the month of its due date.
+pub fn dossier_cells(s: &DossierSnapshot) -> (Vec<(DossierCell, DossierCounts)>, Option<OpenCell>) {
+    let mut out = Vec::new();
+    let (Some(received), Some(due)) = (s.received_at, s.due_at) else {
+        return (out, None);
+    };
+    let month_of = |ms: Millis| Month::containing(ms);
+    let cell = |bucket, dim, key| DossierCell {
+        unit_id: s.unit_id,
+        bucket,
+        dim,
+        key,
+    };
+    let mut add_all = |m: Month, dim: i16, key: i64, c: DossierCounts| {
+        for b in buckets_of(m) {
+            out.push((cell(b, dim, key), c));
+        }
+    };
+    add_all(
+        month_of(received),
+        dossier_dim::TOTAL,
+        0,
+        DossierCounts {
+            received: 1,
+            received_online: i64::from(s.channel == IntakeChannel::Online.code()),
+            ..Default::default()
+        },
+    );
+    let many_supplements = s.supplement_count > 1;
+    let status = Status::from_code(s.status);
+    if let Some(f) = s.finished_at {
+        let class = if many_supplements {
+            Timeliness::Late
+        } else {
+            classify(local_time(due), Some(local_time(f)), local_time(f)).expect("finished")
+        };
+        add_all(
+            month_of(f),
+            dossier_dim::TOTAL,
+            0,
+            DossierCounts {
+                finished: 1,
+                early: i64::from(class == Timeliness::Early),
+                on_time: i64::from(class == Timeliness::OnTime),
+                late: i64::from(class == Timeliness::Late),
+                ..Default::default()
+            },
+        );
+    }
+    if let Some(r) = s.returned_at {
+        let one = DossierCounts {
+            returned: 1,
+            ..Default::default()
+        };
+        add_all(month_of(r), dossier_dim::TOTAL, 0, one);
+        add_all(
+            month_of(r),
+            dossier_dim::COUNTER,
+            s.counter_id.unwrap_or(0),
+            one,
+        );
+    }
+    // Open from the month of receipt until the month it was finished or closed unfinished.
+    let closed_unfinished = status.is_some_and(|st| st.is_closed() && !st.is_finished());
+    let stop = match s.finished_at {
+        Some(f) => Some(month_of(f)),
+        None if closed_unfinished => Some(month_of(s.updated_at)),
+        None => None,
+    };
+    let mut month_delta = |m: Month, overdue: i64, open: i64| {
+        out.push((
+            cell(month_key(m), dossier_dim::TOTAL, 0),
+            DossierCounts {
+                overdue_delta: overdue,
+                open_delta: open,
+                ..Default::default()
+            },
+        ));
+    };
+    let open_from = month_of(received);
+    if stop.is_none_or(|s| open_from < s) {
+        month_delta(open_from, 0, 1);
+        if let Some(s) = stop {
+            month_delta(s, 0, -1);
+        }
+    }
+    // A dossier paused for the applicant is judged when it resumes (as the timeliness report
+    // does, by its present state).
+    let paused = status == Some(Status::SupplementRequested) && stop.is_none();
+    if !paused || many_supplements {
+        let overdue_from = if many_supplements {
+            open_from
+        } else {
+            open_from.max(month_of(due))
+        };
+        if stop.is_none_or(|s| overdue_from < s) {
+            month_delta(overdue_from, 1, 0);
+            if let Some(s) = stop {
+                month_delta(s, -1, 0);
+            }
+        }
+    }
+    let open = (stop.is_none()).then(|| OpenCell {
+        unit_id: s.unit_id,
+        due_day: if many_supplements {
+            ALWAYS_OVERDUE
+        } else if paused {
+            NEVER_OVERDUE
+        } else {
+            day_key(local_time(due).date())
+        },
+    });
+    (out, open)
+}
+
+/// Sums of signed contributions, zero entries dropped: what to add to the stored aggregates.
+#[derive(Debug, Clone)]
+pub struct Deltas<K, V> {
+    pub cells: HashMap<K, V>,
+}
+
+impl<K, V> Default for Deltas<K, V> {
+    fn default() -> Self {
+        Deltas {
+            cells: HashMap::new(),
+        }
+    }
+}
+
+impl<
+    K: Eq + Hash + Ord + Clone,
+    V: Copy + Default + PartialEq + std::ops::AddAssign + std::ops::Neg<Output = V>,
+> Deltas<K, V>
+{
+    pub fn add(&mut self, cells: impl IntoIterator<Item = (K, V)>) {
+        for (k, v) in cells {
+            *self.cells.entry(k).or_default() += v;
+        }
+    }
+
+    pub fn sub(&mut self, cells: impl IntoIterator<Item = (K, V)>) {
+        self.add(cells.into_iter().map(|(k, v)| (k, -v)));
+    }
+
+    /// The non-zero deltas in key order: writers that lock rows in the same order cannot
+    /// deadlock one another.
+    pub fn sorted(self) -> Vec<(K, V)> {
+        let mut v: Vec<(K, V)> = self
+            .cells
+            .into_iter()
+            .filter(|(_, v)| *v != V::default())
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+}
+
+/// The whole contribution of a dossier, for `Deltas`.
+#[derive(Debug, Default)]
+pub struct DossierDeltas {
+    pub cells: Deltas<DossierCell, DossierCounts>,
+    pub open: Deltas<OpenCell, i64>,
+}
+
+impl DossierDeltas {
+    /// Records a change from `before` (None: new dossier) to `after`.
+    pub fn change(&mut self, before: Option<&DossierSnapshot>, after: &DossierSnapshot) {
+        if before == Some(after) {
+            return;
+        }
+        if let Some(b) = before {
+            let (cells, open) = dossier_cells(b);
+            self.cells.sub(cells);
+            self.open.sub(open.map(|o| (o, 1)));
+        }
+        let (cells, open) = dossier_cells(after);
+        self.cells.add(cells);
+        self.open.add(open.map(|o| (o, 1)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use chrono_tz::Asia::Ho_Chi_Minh;
+
+    fn at(m: u32, d: u32, h: u32) -> Millis {
+        Ho_Chi_Minh
+            .with_ymd_and_hms(2026, m, d, h, 0, 0)
+            .single()
+            .unwrap()
+            .timestamp_millis()
+    }
+
+    fn snapshot(received: Millis, due: Millis) -> DossierSnapshot {
+        DossierSnapshot {
+            unit_id: 7,
+            channel: 2,
+            status: Status::InProgress.code(),
+            received_at: Some(received),
+            due_at: Some(due),
+            finished_at: None,
+            returned_at: None,
+            supplement_count: 0,
+            counter_id: Some(3),
+            updated_at: received,
+        }
+    }
+
+    fn month_row(cells: &[(DossierCell, DossierCounts)], key: i32) -> DossierCounts {
+        let mut c = DossierCounts::default();
+        for (k, v) in cells {
+            if k.bucket == key && k.dim == dossier_dim::TOTAL {
+                c += *v;
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn an_open_dossier_due_in_october_is_overdue_from_october_until_it_is_finished() {
+        let mut d = snapshot(at(9, 28, 9), at(10, 5, 16));
+        let (cells, open) = dossier_cells(&d);
+        assert_eq!(month_row(&cells, 202609).received, 1);
+        assert_eq!(month_row(&cells, 202609).received_online, 1);
+        assert_eq!(month_row(&cells, 202609).open_delta, 1);
+        assert_eq!(month_row(&cells, 202610).overdue_delta, 1);
+        assert_eq!(open.unwrap().due_day, 20261005);
+        // Finished late in December: open and overdue stop there.
+        d.status = Status::ResultReady.code();
+        d.finished_at = Some(at(12, 2, 10));
+        let (cells, open) = dossier_cells(&d);
+        assert_eq!(open, None);
+        let dec = month_row(&cells, 202612);
+        assert_eq!(
+            (dec.finished, dec.late, dec.overdue_delta, dec.open_delta),
+            (1, 1, -1, -1)
+        );
+        // The quarter and the year count the finish too, not the monthly deltas.
+        assert_eq!(month_row(&cells, 202624).late, 1);
+        assert_eq!(month_row(&cells, 202624).overdue_delta, 0);
+        assert_eq!(month_row(&cells, 202600).received, 1);
+    }
+
+    #[test]
+    fn a_change_adds_only_its_difference() {
+        let before = snapshot(at(10, 1, 9), at(10, 5, 16));
+        let mut after = before.clone();
+        after.status = Status::ResultReady.code();
+        after.finished_at = Some(at(10, 3, 10));
+        let mut d = DossierDeltas::default();
+        d.change(Some(&before), &after);
+        let cells = d.cells.sorted();
+        // Received is unchanged and so absent; the finish is early; open ends within the month
+        // of receipt, so open and overdue deltas cancel out.
+        assert!(cells.iter().all(|(_, v)| v.received == 0));
+        assert_eq!(month_row(&cells, 202610).early, 1);
+        assert_eq!(month_row(&cells, 202610).open_delta, -1);
+        assert_eq!(
+            d.open.sorted(),
+            vec![(
+                OpenCell {
+                    unit_id: 7,
+                    due_day: 20261005
+                },
+                -1
+            )]
+        );
+    }
+
+    #[test]
+    fn a_rating_counts_in_month_quarter_year_and_its_hour() {
+        let f = RatingFact {
+            unit_id: 7,
+            official_id: Some(4),
+            counter_id: None,
+            scale: Scale::Three,
+            level: Level::VERY_SATISFIED,
+            rated_at: at(11, 30, 9), // a Monday
+            answers: vec![("attitude".into(), Level::SATISFIED)],
+            flagged: false,
+        };
+        let cells = rating_cells(&f);
+        assert_eq!(cells.len(), 3 * 3 + 1 + 1);
+        let clock = cells.iter().find(|(c, _)| c.dim == dim::CLOCK).unwrap();
+        assert_eq!(clock.0.key, 109);
+        assert_eq!(clock.1.very_satisfied(), 1);
+        let flagged = rating_cells(&RatingFact { flagged: true, ..f });
+        // A flagged ballot counts only as flagged, and its answers not at all.
+        assert!(flagged.iter().all(|(_, v)| v.ballots() == 0));
+        assert!(flagged.iter().all(|(c, _)| c.dim != dim::QUESTION));
+    }
+}

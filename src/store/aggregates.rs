@@ -1,0 +1,766 @@
+//! Aggregates maintained as data arrives (see migrations 0006): writers add the difference a
+//! change makes, in the change's own transaction; `aggregates_rebuild` recomputes everything
+//! from raw rows in SQL. Reports read these tables only, so a province's year is a handful of
+//! rows whatever the number of ratings behind it.
+
+use std::collections::HashMap;
+
+use super::{Result, Store, with_pool};
+use crate::domain::aggregate::{
+    Deltas, DossierCell, DossierCounts, DossierDeltas, LevelCounts, OpenCell, RatingCell,
+};
+use crate::domain::period::BucketKey;
+
+/// The rows to add, already expanded to every ancestor of each unit and in key order, so that
+/// concurrent writers lock shared rows (a province's) in the same order and cannot deadlock.
+#[derive(Debug, Default)]
+pub(crate) struct AggWrite {
+    pub ratings: Vec<(RatingCell, LevelCounts)>,
+    pub dossiers: Vec<(DossierCell, DossierCounts)>,
+    pub open: Vec<(OpenCell, i64)>,
+}
+
+/// Units whose ancestors an expansion needs.
+pub(crate) fn units_of(
+    ratings: &Deltas<RatingCell, LevelCounts>,
+    dossiers: &DossierDeltas,
+) -> Vec<i64> {
+    let mut v: Vec<i64> = ratings
+        .cells
+        .keys()
+        .map(|c| c.unit_id)
+        .chain(dossiers.cells.cells.keys().map(|c| c.unit_id))
+        .chain(dossiers.open.cells.keys().map(|c| c.unit_id))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Copies each unit's deltas to the unit itself and to each of its ancestors.
+pub(crate) fn expand(
+    ratings: Deltas<RatingCell, LevelCounts>,
+    dossiers: DossierDeltas,
+    ancestors: &HashMap<i64, Vec<i64>>,
+) -> AggWrite {
+    let up = |u: i64| ancestors.get(&u).cloned().unwrap_or_else(|| vec![u]);
+    let mut r: Deltas<RatingCell, LevelCounts> = Deltas::default();
+    for (c, v) in ratings.cells {
+        for a in up(c.unit_id) {
+            r.add([(
+                RatingCell {
+                    unit_id: a,
+                    ..c.clone()
+                },
+                v,
+            )]);
+        }
+    }
+    let mut d: Deltas<DossierCell, DossierCounts> = Deltas::default();
+    for (c, v) in dossiers.cells.cells {
+        for a in up(c.unit_id) {
+            d.add([(DossierCell { unit_id: a, ..c }, v)]);
+        }
+    }
+    let mut o: Deltas<OpenCell, i64> = Deltas::default();
+    for (c, v) in dossiers.open.cells {
+        for a in up(c.unit_id) {
+            o.add([(OpenCell { unit_id: a, ..c }, v)]);
+        }
+    }
+    AggWrite {
+        ratings: r.sorted(),
+        dossiers: d.sorted(),
+        open: o.sorted(),
+    }
+}
+
+/// A unit and its ancestors, for each of `units`: `SELECT unit_id, ancestor_id`.
+pub(crate) fn ancestors_sql(units: &[i64]) -> String {
+    let ids = units
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    format!(
+        "WITH RECURSIVE anc(unit_id, ancestor_id) AS (
+            SELECT id, id FROM units WHERE id IN ({ids})
+            UNION ALL
+            SELECT a.unit_id, u.parent_id FROM anc a JOIN units u ON u.id = a.ancestor_id
+            WHERE u.parent_id IS NOT NULL)
+         SELECT unit_id, ancestor_id FROM anc"
+    )
+}
+
+/// Applies rating and dossier deltas on `$conn` (a connection inside the caller's transaction):
+/// reads the ancestors of the units involved, then upserts a few hundred rows per statement.
+macro_rules! agg_apply {
+    ($conn:expr, $ratings:expr, $dossiers:expr) => {{
+        let ratings: $crate::domain::aggregate::Deltas<_, _> = $ratings;
+        let dossiers: $crate::domain::aggregate::DossierDeltas = $dossiers;
+        let units = $crate::store::aggregates::units_of(&ratings, &dossiers);
+        let mut ancestors: std::collections::HashMap<i64, Vec<i64>> = Default::default();
+        if !units.is_empty() {
+            let rows: Vec<(i64, i64)> =
+                sqlx::query_as(&$crate::store::aggregates::ancestors_sql(&units))
+                    .fetch_all(&mut *$conn)
+                    .await?;
+            for (u, a) in rows {
+                ancestors.entry(u).or_default().push(a);
+            }
+        }
+        let w = $crate::store::aggregates::expand(ratings, dossiers, &ancestors);
+        // 12 parameters a row at most: well under SQLite's 32,766 per statement.
+        for chunk in w.ratings.chunks(1000) {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO rating_agg (unit_id, bucket, dim, key, question, l1, l2, l3, l4, l5, top_offered, flagged) ",
+            );
+            qb.push_values(chunk, |mut b, (c, v)| {
+                b.push_bind(c.unit_id)
+                    .push_bind(c.bucket)
+                    .push_bind(c.dim)
+                    .push_bind(c.key)
+                    .push_bind(c.question.as_str());
+                for l in v.levels {
+                    b.push_bind(l);
+                }
+                b.push_bind(v.top_offered).push_bind(v.flagged);
+            });
+            qb.push(
+                " ON CONFLICT (unit_id, bucket, dim, key, question) DO UPDATE SET
+                  l1 = rating_agg.l1 + excluded.l1, l2 = rating_agg.l2 + excluded.l2,
+                  l3 = rating_agg.l3 + excluded.l3, l4 = rating_agg.l4 + excluded.l4,
+                  l5 = rating_agg.l5 + excluded.l5,
+                  top_offered = rating_agg.top_offered + excluded.top_offered,
+                  flagged = rating_agg.flagged + excluded.flagged",
+            );
+            qb.build().execute(&mut *$conn).await?;
+        }
+        for chunk in w.dossiers.chunks(1000) {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO dossier_agg (unit_id, bucket, dim, key, received, received_online, finished,
+                  early, on_time, late, returned, overdue_delta, open_delta) ",
+            );
+            qb.push_values(chunk, |mut b, (c, v)| {
+                b.push_bind(c.unit_id)
+                    .push_bind(c.bucket)
+                    .push_bind(c.dim)
+                    .push_bind(c.key);
+                for x in v.values() {
+                    b.push_bind(x);
+                }
+            });
+            qb.push(" ON CONFLICT (unit_id, bucket, dim, key) DO UPDATE SET ");
+            qb.push(
+                $crate::domain::aggregate::DossierCounts::COLUMNS
+                    .iter()
+                    .map(|c| format!("{c} = dossier_agg.{c} + excluded.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            qb.build().execute(&mut *$conn).await?;
+        }
+        for chunk in w.open.chunks(1000) {
+            let mut qb =
+                sqlx::QueryBuilder::new("INSERT INTO dossier_open_agg (unit_id, due_day, n) ");
+            qb.push_values(chunk, |mut b, (c, n)| {
+                b.push_bind(c.unit_id).push_bind(c.due_day).push_bind(*n);
+            });
+            qb.push(
+                " ON CONFLICT (unit_id, due_day) DO UPDATE SET n = dossier_open_agg.n + excluded.n",
+            );
+            qb.build().execute(&mut *$conn).await?;
+        }
+    }};
+}
+pub(crate) use agg_apply;
+
+/// Per-backend SQL for instants (epoch ms) seen in Vietnam's time zone (UTC+7 since 1975).
+struct Clock {
+    month: fn(&str) -> String,
+    day: fn(&str) -> String,
+    week_hour: fn(&str) -> String,
+}
+
+const SQLITE_CLOCK: Clock = Clock {
+    month: |c| format!("CAST(strftime('%Y%m', {c} / 1000 + 25200, 'unixepoch') AS INTEGER)"),
+    day: |c| format!("CAST(strftime('%Y%m%d', {c} / 1000 + 25200, 'unixepoch') AS INTEGER)"),
+    week_hour: |c| {
+        format!(
+            "(CAST(strftime('%w', {c} / 1000 + 25200, 'unixepoch') AS INTEGER) * 100
+              + CAST(strftime('%H', {c} / 1000 + 25200, 'unixepoch') AS INTEGER))"
+        )
+    },
+};
+
+const PG_CLOCK: Clock = Clock {
+    month: |c| {
+        format!(
+            "CAST(to_char(to_timestamp({c} / 1000 + 25200) AT TIME ZONE 'UTC', 'YYYYMM') AS INTEGER)"
+        )
+    },
+    day: |c| {
+        format!(
+            "CAST(to_char(to_timestamp({c} / 1000 + 25200) AT TIME ZONE 'UTC', 'YYYYMMDD') AS INTEGER)"
+        )
+    },
+    week_hour: |c| {
+        format!(
+            "CAST(EXTRACT(DOW FROM to_timestamp({c} / 1000 + 25200) AT TIME ZONE 'UTC') * 100
+              + EXTRACT(HOUR FROM to_timestamp({c} / 1000 + 25200) AT TIME ZONE 'UTC') AS BIGINT)"
+        )
+    },
+};
+
+const ALL_ANCESTORS: &str = "WITH RECURSIVE anc(unit_id, ancestor_id) AS (
+        SELECT id, id FROM units
+        UNION ALL
+        SELECT a.unit_id, u.parent_id FROM anc a JOIN units u ON u.id = a.ancestor_id
+        WHERE u.parent_id IS NOT NULL)";
+
+/// The statements that recompute every aggregate from raw rows, independently of the
+/// incremental code (so that a test comparing the two means something).
+fn rebuild_sql(k: &Clock) -> Vec<String> {
+    let month = |c: &str| (k.month)(c);
+    let day = |c: &str| (k.day)(c);
+    let lv =
+        |n: u8| format!("SUM(CASE WHEN r.flagged_at IS NULL AND r.level = {n} THEN 1 ELSE 0 END)");
+    let levels = (1..=5).map(lv).collect::<Vec<_>>().join(", ");
+    let top = "SUM(CASE WHEN r.flagged_at IS NULL AND r.scale <> 2 THEN 1 ELSE 0 END)";
+    let flagged = "SUM(CASE WHEN r.flagged_at IS NULL THEN 0 ELSE 1 END)";
+    let rating_dim = |dim: u8, key: &str| {
+        // A constant in GROUP BY would be read as a column position.
+        let group_key = if key == "0" {
+            String::new()
+        } else {
+            format!(", {key}")
+        };
+        format!(
+            "INSERT INTO agg_stage_r SELECT r.unit_id, {m}, {dim}, {key}, '', {levels}, {top}, {flagged}
+             FROM ratings r GROUP BY r.unit_id, {m}{group_key}",
+            m = month("r.rated_at")
+        )
+    };
+    let sum_l = "SUM(l1), SUM(l2), SUM(l3), SUM(l4), SUM(l5), SUM(top_offered), SUM(flagged)";
+    let cols = DossierCounts::COLUMNS.join(", ");
+    let sum_d = DossierCounts::COLUMNS
+        .iter()
+        .map(|c| format!("SUM({c})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // One row per dossier with what its contribution depends on; `stop` is the month it left
+    // the open set (finished, or refused / withdrawn / stopped), NULL while open.
+    let facts = format!(
+        "SELECT d.unit_id, d.channel, d.status, d.supplement_count, d.counter_id,
+            {recv} AS recv_m, {due} AS due_m, {fin} AS fin_m, {ret} AS ret_m,
+            {fin_d} AS fin_d, {due_d} AS due_d,
+            CASE WHEN d.finished_at IS NOT NULL THEN {fin}
+                 WHEN d.status IN (3, 7, 8) THEN {upd} END AS stop_m
+         FROM dossiers d WHERE d.received_at IS NOT NULL AND d.due_at IS NOT NULL",
+        recv = month("d.received_at"),
+        due = month("d.due_at"),
+        fin = month("d.finished_at"),
+        ret = month("d.returned_at"),
+        upd = month("d.updated_at"),
+        fin_d = day("d.finished_at"),
+        due_d = day("d.due_at"),
+    );
+    // The month from which an open dossier counts overdue; NULL when it never does (paused).
+    let overdue_from = "CASE WHEN f.supplement_count > 1 THEN f.recv_m
+            WHEN f.status = 5 AND f.stop_m IS NULL THEN NULL
+            WHEN f.due_m > f.recv_m THEN f.due_m ELSE f.recv_m END";
+    let z = |n: usize| vec!["0"; n].join(", ");
+    vec![
+        "DELETE FROM rating_agg".into(),
+        "DELETE FROM dossier_agg".into(),
+        "DELETE FROM dossier_open_agg".into(),
+        "CREATE TEMPORARY TABLE agg_stage_r (unit_id BIGINT, bucket INTEGER, dim SMALLINT, key BIGINT,
+            question TEXT, l1 BIGINT, l2 BIGINT, l3 BIGINT, l4 BIGINT, l5 BIGINT, top_offered BIGINT, flagged BIGINT)"
+            .into(),
+        rating_dim(0, "0"),
+        rating_dim(1, "COALESCE(r.official_id, 0)"),
+        rating_dim(2, "COALESCE(r.counter_id, 0)"),
+        rating_dim(3, &(k.week_hour)("r.rated_at")),
+        format!(
+            "INSERT INTO agg_stage_r SELECT r.unit_id, {m}, 4, 0, a.question_key,
+                SUM(CASE WHEN a.level = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN a.level = 2 THEN 1 ELSE 0 END),
+                SUM(CASE WHEN a.level = 3 THEN 1 ELSE 0 END), SUM(CASE WHEN a.level = 4 THEN 1 ELSE 0 END),
+                SUM(CASE WHEN a.level = 5 THEN 1 ELSE 0 END), 0, 0
+             FROM ratings r JOIN rating_answers a ON a.rating_id = r.id
+             WHERE r.flagged_at IS NULL GROUP BY r.unit_id, {m}, a.question_key",
+            m = month("r.rated_at")
+        ),
+        format!(
+            "{ALL_ANCESTORS} INSERT INTO rating_agg (unit_id, bucket, dim, key, question, l1, l2, l3, l4, l5, top_offered, flagged)
+             SELECT anc.ancestor_id, s.bucket, s.dim, s.key, s.question, {sum_l}
+             FROM agg_stage_r s JOIN anc ON anc.unit_id = s.unit_id
+             GROUP BY anc.ancestor_id, s.bucket, s.dim, s.key, s.question"
+        ),
+        "DROP TABLE agg_stage_r".into(),
+        "CREATE TEMPORARY TABLE agg_stage_d (unit_id BIGINT, bucket INTEGER, dim SMALLINT, key BIGINT,
+            received BIGINT, received_online BIGINT, finished BIGINT, early BIGINT, on_time BIGINT,
+            late BIGINT, returned BIGINT, overdue_delta BIGINT, open_delta BIGINT)"
+            .into(),
+        format!(
+            "INSERT INTO agg_stage_d
+             SELECT f.unit_id, f.recv_m, 0, 0, 1, CASE WHEN f.channel = 2 THEN 1 ELSE 0 END, {z7}
+             FROM ({facts}) f
+             UNION ALL
+             SELECT f.unit_id, f.fin_m, 0, 0, 0, 0, 1,
+                CASE WHEN f.supplement_count <= 1 AND f.fin_d < f.due_d THEN 1 ELSE 0 END,
+                CASE WHEN f.supplement_count <= 1 AND f.fin_d = f.due_d THEN 1 ELSE 0 END,
+                CASE WHEN f.supplement_count > 1 OR f.fin_d > f.due_d THEN 1 ELSE 0 END, {z3}
+             FROM ({facts}) f WHERE f.fin_m IS NOT NULL
+             UNION ALL
+             SELECT f.unit_id, f.ret_m, 0, 0, {z6}, 1, 0, 0 FROM ({facts}) f WHERE f.ret_m IS NOT NULL
+             UNION ALL
+             SELECT f.unit_id, f.ret_m, 2, COALESCE(f.counter_id, 0), {z6}, 1, 0, 0 FROM ({facts}) f WHERE f.ret_m IS NOT NULL
+             UNION ALL
+             SELECT f.unit_id, f.recv_m, 0, 0, {z8}, 1 FROM ({facts}) f WHERE f.stop_m IS NULL OR f.recv_m < f.stop_m
+             UNION ALL
+             SELECT f.unit_id, f.stop_m, 0, 0, {z8}, -1 FROM ({facts}) f WHERE f.recv_m < f.stop_m
+             UNION ALL
+             SELECT o.unit_id, o.from_m, 0, 0, {z7}, 1, 0 FROM (SELECT f.*, {overdue_from} AS from_m FROM ({facts}) f) o
+             WHERE o.from_m IS NOT NULL AND (o.stop_m IS NULL OR o.from_m < o.stop_m)
+             UNION ALL
+             SELECT o.unit_id, o.stop_m, 0, 0, {z7}, -1, 0 FROM (SELECT f.*, {overdue_from} AS from_m FROM ({facts}) f) o
+             WHERE o.from_m IS NOT NULL AND o.from_m < o.stop_m",
+            z3 = z(3),
+            z6 = z(6),
+            z7 = z(7),
+            z8 = z(8),
+        ),
+        format!(
+            "{ALL_ANCESTORS} INSERT INTO dossier_agg (unit_id, bucket, dim, key, {cols})
+             SELECT anc.ancestor_id, s.bucket, s.dim, s.key, {sum_d}
+             FROM agg_stage_d s JOIN anc ON anc.unit_id = s.unit_id
+             GROUP BY anc.ancestor_id, s.bucket, s.dim, s.key"
+        ),
+        "DROP TABLE agg_stage_d".into(),
+        // Quarters and years from the months just written; the open and overdue differences
+        // stay on month rows only.
+        format!(
+            "INSERT INTO rating_agg (unit_id, bucket, dim, key, question, l1, l2, l3, l4, l5, top_offered, flagged)
+             SELECT unit_id, (bucket / 100) * 100 + 20 + ((bucket % 100) + 2) / 3, dim, key, question, {sum_l}
+             FROM rating_agg WHERE dim IN (0, 1, 2) GROUP BY unit_id, (bucket / 100) * 100 + 20 + ((bucket % 100) + 2) / 3, dim, key, question"
+        ),
+        format!(
+            "INSERT INTO rating_agg (unit_id, bucket, dim, key, question, l1, l2, l3, l4, l5, top_offered, flagged)
+             SELECT unit_id, (bucket / 100) * 100, dim, key, question, {sum_l}
+             FROM rating_agg WHERE dim IN (0, 1, 2) AND bucket % 100 BETWEEN 1 AND 12
+             GROUP BY unit_id, (bucket / 100) * 100, dim, key, question"
+        ),
+        format!(
+            "INSERT INTO dossier_agg (unit_id, bucket, dim, key, {cols})
+             SELECT unit_id, (bucket / 100) * 100 + 20 + ((bucket % 100) + 2) / 3, dim, key,
+                {sum_d7}, 0, 0
+             FROM dossier_agg GROUP BY unit_id, (bucket / 100) * 100 + 20 + ((bucket % 100) + 2) / 3, dim, key",
+            sum_d7 = DossierCounts::COLUMNS[..7]
+                .iter()
+                .map(|c| format!("SUM({c})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        format!(
+            "INSERT INTO dossier_agg (unit_id, bucket, dim, key, {cols})
+             SELECT unit_id, (bucket / 100) * 100, dim, key, {sum_d7}, 0, 0
+             FROM dossier_agg WHERE bucket % 100 BETWEEN 1 AND 12
+             GROUP BY unit_id, (bucket / 100) * 100, dim, key",
+            sum_d7 = DossierCounts::COLUMNS[..7]
+                .iter()
+                .map(|c| format!("SUM({c})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        format!(
+            "{ALL_ANCESTORS} INSERT INTO dossier_open_agg (unit_id, due_day, n)
+             SELECT anc.ancestor_id, o.due_day, COUNT(*) FROM (
+                SELECT d.unit_id, CASE WHEN d.supplement_count > 1 THEN 19000101
+                    WHEN d.status = 5 THEN 99991231 ELSE {due_d} END AS due_day
+                FROM dossiers d
+                WHERE d.received_at IS NOT NULL AND d.due_at IS NOT NULL AND d.finished_at IS NULL
+                  AND d.status NOT IN (3, 7, 8)) o
+             JOIN anc ON anc.unit_id = o.unit_id GROUP BY anc.ancestor_id, o.due_day",
+            due_d = day("d.due_at")
+        ),
+    ]
+}
+
+/// Sums of the level columns, for SELECTs.
+const SUM_LEVELS: &str =
+    "SUM(l1), SUM(l2), SUM(l3), SUM(l4), SUM(l5), SUM(top_offered), SUM(flagged)";
+
+pub(crate) type LevelRow = (i64, i64, i64, i64, i64, i64, i64);
+/// A key (and question) with its level counts, as SELECTed.
+type KeyLevelRow = (i64, String, i64, i64, i64, i64, i64, i64, i64);
+/// A bucket or unit id with its level counts, as SELECTed.
+type IdLevelRow<T> = (T, i64, i64, i64, i64, i64, i64, i64);
+
+pub(crate) fn level_counts(r: LevelRow) -> LevelCounts {
+    LevelCounts {
+        levels: [r.0, r.1, r.2, r.3, r.4],
+        top_offered: r.5,
+        flagged: r.6,
+    }
+}
+
+fn keys_list(keys: &[BucketKey]) -> String {
+    keys.iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Which units a multi-unit read covers.
+#[derive(Debug, Clone, Copy)]
+pub enum UnitSet {
+    /// The direct sub-units of a unit.
+    ChildrenOf(i64),
+    /// Every unit of a level ("commune") inside a subtree, or in the whole country.
+    LevelWithin(&'static str, Option<i64>),
+}
+
+impl UnitSet {
+    /// A condition on `units u`; `$1` is the unit id where one is needed.
+    fn condition(self) -> (String, Option<i64>) {
+        match self {
+            UnitSet::ChildrenOf(id) => ("u.parent_id = $1".into(), Some(id)),
+            UnitSet::LevelWithin(level, None) => (format!("u.level = '{level}'"), None),
+            UnitSet::LevelWithin(level, Some(root)) => (
+                format!(
+                    "u.level = '{level}' AND u.id IN (SELECT unit_id FROM ({ANC_OF_ALL}) x WHERE x.ancestor_id = $1)"
+                ),
+                Some(root),
+            ),
+        }
+    }
+}
+
+/// Every (unit, ancestor) pair, as a subquery.
+const ANC_OF_ALL: &str = "WITH RECURSIVE anc(unit_id, ancestor_id) AS (
+        SELECT id, id FROM units
+        UNION ALL
+        SELECT a.unit_id, u.parent_id FROM anc a JOIN units u ON u.id = a.ancestor_id
+        WHERE u.parent_id IS NOT NULL)
+    SELECT unit_id, ancestor_id FROM anc";
+
+/// Open dossiers of a unit now: how many, and how many are overdue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpenNow {
+    pub open: i64,
+    pub overdue: i64,
+}
+
+impl Store {
+    /// Recomputes every aggregate from raw ratings and dossiers, in one transaction.
+    pub async fn aggregates_rebuild(&self) -> Result<()> {
+        let sql = rebuild_sql(match self {
+            Store::Sqlite(_) => &SQLITE_CLOCK,
+            Store::Postgres(_) => &PG_CLOCK,
+        });
+        with_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            for s in &sql {
+                sqlx::query(s).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Every non-zero aggregate row, in key order, as text: what the rebuild test compares.
+    pub async fn aggregates_dump(&self) -> Result<Vec<String>> {
+        let queries = [
+            "SELECT 'r' || unit_id || '|' || bucket || '|' || dim || '|' || key || '|' || question || '|' || l1 || ',' || l2 || ',' || l3 || ',' || l4 || ',' || l5 || ',' || top_offered || ',' || flagged
+             FROM rating_agg WHERE l1 <> 0 OR l2 <> 0 OR l3 <> 0 OR l4 <> 0 OR l5 <> 0 OR top_offered <> 0 OR flagged <> 0",
+            "SELECT 'd' || unit_id || '|' || bucket || '|' || dim || '|' || key || '|' || received || ',' || received_online || ',' || finished || ',' || early || ',' || on_time || ',' || late || ',' || returned || ',' || overdue_delta || ',' || open_delta
+             FROM dossier_agg WHERE received <> 0 OR received_online <> 0 OR finished <> 0 OR early <> 0 OR on_time <> 0 OR late <> 0 OR returned <> 0 OR overdue_delta <> 0 OR open_delta <> 0",
+            "SELECT 'o' || unit_id || '|' || due_day || '|' || n FROM dossier_open_agg WHERE n <> 0",
+        ];
+        let mut out = Vec::new();
+        for q in queries {
+            let rows: Vec<String> =
+                with_pool!(self, p => sqlx::query_scalar(q).fetch_all(p).await)?;
+            out.extend(rows);
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Rating counts of one unit in `dim`, summed over `buckets`, per key (and question).
+    pub async fn rating_agg_by_key(
+        &self,
+        unit_id: i64,
+        dim: i16,
+        buckets: &[BucketKey],
+    ) -> Result<Vec<(i64, String, LevelCounts)>> {
+        let sql = format!(
+            "SELECT key, question, {SUM_LEVELS} FROM rating_agg
+             WHERE unit_id = $1 AND dim = $2 AND bucket IN ({})
+             GROUP BY key, question",
+            keys_list(buckets)
+        );
+        let rows: Vec<KeyLevelRow> = with_pool!(self, p =>
+            sqlx::query_as(&sql).bind(unit_id).bind(dim).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.0, r.1, level_counts((r.2, r.3, r.4, r.5, r.6, r.7, r.8))))
+            .collect())
+    }
+
+    /// A unit's whole-unit rating counts per bucket (for trends).
+    pub async fn rating_agg_by_bucket(
+        &self,
+        unit_id: i64,
+        buckets: &[BucketKey],
+    ) -> Result<Vec<(BucketKey, LevelCounts)>> {
+        let sql = format!(
+            "SELECT bucket, l1, l2, l3, l4, l5, top_offered, flagged FROM rating_agg
+             WHERE unit_id = $1 AND dim = 0 AND key = 0 AND question = '' AND bucket IN ({})",
+            keys_list(buckets)
+        );
+        let rows: Vec<IdLevelRow<i32>> =
+            with_pool!(self, p => sqlx::query_as(&sql).bind(unit_id).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.0, level_counts((r.1, r.2, r.3, r.4, r.5, r.6, r.7))))
+            .collect())
+    }
+
+    /// Whole-unit rating counts of several units, summed over `buckets`.
+    pub async fn rating_agg_units(
+        &self,
+        set: UnitSet,
+        buckets: &[BucketKey],
+    ) -> Result<Vec<(i64, LevelCounts)>> {
+        let (cond, bind) = set.condition();
+        let sql = format!(
+            "SELECT a.unit_id, SUM(a.l1), SUM(a.l2), SUM(a.l3), SUM(a.l4), SUM(a.l5), SUM(a.top_offered), SUM(a.flagged)
+             FROM rating_agg a JOIN units u ON u.id = a.unit_id
+             WHERE a.bucket IN ({}) AND a.dim = 0 AND {cond}
+             GROUP BY a.unit_id",
+            keys_list(buckets)
+        );
+        let rows: Vec<IdLevelRow<i64>> = with_pool!(self, p => {
+            let mut q = sqlx::query_as(&sql);
+            if let Some(b) = bind {
+                q = q.bind(b);
+            }
+            q.fetch_all(p).await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.0, level_counts((r.1, r.2, r.3, r.4, r.5, r.6, r.7))))
+            .collect())
+    }
+
+    /// Dossier counts of one unit in `dim`, summed over `buckets`, per key. The open and
+    /// overdue differences are meaningless in such a sum and come back as zero.
+    pub async fn dossier_agg_by_key(
+        &self,
+        unit_id: i64,
+        dim: i16,
+        buckets: &[BucketKey],
+    ) -> Result<Vec<(i64, DossierCounts)>> {
+        let sums = DossierCounts::COLUMNS[..7]
+            .iter()
+            .map(|c| format!("SUM({c})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT key, {sums} FROM dossier_agg WHERE unit_id = $1 AND dim = $2 AND bucket IN ({})
+             GROUP BY key",
+            keys_list(buckets)
+        );
+        type Row = (i64, i64, i64, i64, i64, i64, i64, i64);
+        let rows: Vec<Row> = with_pool!(self, p =>
+            sqlx::query_as(&sql).bind(unit_id).bind(dim).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                (
+                    r.0,
+                    DossierCounts::from_values([r.1, r.2, r.3, r.4, r.5, r.6, r.7, 0, 0]),
+                )
+            })
+            .collect())
+    }
+
+    /// A unit's whole-unit dossier counts per month bucket from `first` to `last` inclusive,
+    /// with the open and overdue differences.
+    pub async fn dossier_agg_months(
+        &self,
+        unit_id: i64,
+        first: BucketKey,
+        last: BucketKey,
+    ) -> Result<Vec<(BucketKey, DossierCounts)>> {
+        let cols = DossierCounts::COLUMNS.join(", ");
+        let sql = format!(
+            "SELECT bucket, {cols} FROM dossier_agg
+             WHERE unit_id = $1 AND dim = 0 AND key = 0 AND bucket >= $2 AND bucket <= $3
+               AND bucket % 100 BETWEEN 1 AND 12"
+        );
+        type Row = (i32, i64, i64, i64, i64, i64, i64, i64, i64, i64);
+        let rows: Vec<Row> = with_pool!(self, p =>
+            sqlx::query_as(&sql).bind(unit_id).bind(first).bind(last).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                (
+                    r.0,
+                    DossierCounts::from_values([r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9]),
+                )
+            })
+            .collect())
+    }
+
+    /// Open and overdue-open dossiers at the end of month `last` (sum of the monthly
+    /// differences), for several units at once.
+    pub async fn dossier_open_at_month_end(
+        &self,
+        units: &[i64],
+        last: BucketKey,
+    ) -> Result<HashMap<i64, OpenNow>> {
+        if units.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids = units
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT unit_id, SUM(open_delta), SUM(overdue_delta) FROM dossier_agg
+             WHERE unit_id IN ({ids}) AND dim = 0 AND bucket <= $1 AND bucket % 100 BETWEEN 1 AND 12
+             GROUP BY unit_id"
+        );
+        let rows: Vec<(i64, i64, i64)> =
+            with_pool!(self, p => sqlx::query_as(&sql).bind(last).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(u, open, overdue)| (u, OpenNow { open, overdue }))
+            .collect())
+    }
+
+    /// Open and overdue-open dossiers now (`today` as yyyymmdd), for several units at once.
+    pub async fn dossier_open_now(
+        &self,
+        units: &[i64],
+        today: i32,
+    ) -> Result<HashMap<i64, OpenNow>> {
+        if units.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids = units
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT unit_id, SUM(n), SUM(CASE WHEN due_day < $1 THEN n ELSE 0 END)
+             FROM dossier_open_agg WHERE unit_id IN ({ids}) GROUP BY unit_id"
+        );
+        let rows: Vec<(i64, i64, i64)> =
+            with_pool!(self, p => sqlx::query_as(&sql).bind(today).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(u, open, overdue)| (u, OpenNow { open, overdue }))
+            .collect())
+    }
+
+    /// Whole-unit dossier counts of several units, summed over `buckets`.
+    pub async fn dossier_agg_units(
+        &self,
+        set: UnitSet,
+        buckets: &[BucketKey],
+    ) -> Result<Vec<(i64, DossierCounts)>> {
+        let (cond, bind) = set.condition();
+        let sums = DossierCounts::COLUMNS[..7]
+            .iter()
+            .map(|c| format!("SUM(a.{c})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT a.unit_id, {sums} FROM dossier_agg a JOIN units u ON u.id = a.unit_id
+             WHERE a.bucket IN ({}) AND a.dim = 0 AND {cond} GROUP BY a.unit_id",
+            keys_list(buckets)
+        );
+        type Row = (i64, i64, i64, i64, i64, i64, i64, i64);
+        let rows: Vec<Row> = with_pool!(self, p => {
+            let mut q = sqlx::query_as(&sql);
+            if let Some(b) = bind {
+                q = q.bind(b);
+            }
+            q.fetch_all(p).await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                (
+                    r.0,
+                    DossierCounts::from_values([r.1, r.2, r.3, r.4, r.5, r.6, r.7, 0, 0]),
+                )
+            })
+            .collect())
+    }
+}
+
+/// Moves a unit's figures (its rows stand for its whole subtree) from the ancestors of
+/// `old_parent` to those of `new_parent`, when an administrator re-attaches a unit.
+macro_rules! agg_move_unit {
+    ($conn:expr, $unit:expr, $old_parent:expr, $new_parent:expr) => {{
+        let (unit, old_parent, new_parent): (i64, Option<i64>, Option<i64>) =
+            ($unit, $old_parent, $new_parent);
+        if old_parent != new_parent {
+            let mut moves: Vec<(i64, i64)> = Vec::new();
+            for (parent, sign) in [(old_parent, -1i64), (new_parent, 1)] {
+                if let Some(p) = parent {
+                    let rows: Vec<(i64, i64)> =
+                        sqlx::query_as(&$crate::store::aggregates::ancestors_sql(&[p]))
+                            .fetch_all(&mut *$conn)
+                            .await?;
+                    moves.extend(rows.into_iter().map(|(_, a)| (a, sign)));
+                }
+            }
+            for (ancestor, sign) in moves {
+                for sql in $crate::store::aggregates::MOVE_SQL {
+                    sqlx::query(sql)
+                        .bind(ancestor)
+                        .bind(sign)
+                        .bind(unit)
+                        .execute(&mut *$conn)
+                        .await?;
+                }
+            }
+        }
+    }};
+}
+pub(crate) use agg_move_unit;
+
+/// Adds `$2` × the rows of unit `$3` to unit `$1`, one statement per aggregate table.
+pub(crate) const MOVE_SQL: [&str; 3] = [
+    "INSERT INTO rating_agg (unit_id, bucket, dim, key, question, l1, l2, l3, l4, l5, top_offered, flagged)
+     SELECT $1, bucket, dim, key, question, $2 * l1, $2 * l2, $2 * l3, $2 * l4, $2 * l5, $2 * top_offered, $2 * flagged
+     FROM rating_agg WHERE unit_id = $3
+     ON CONFLICT (unit_id, bucket, dim, key, question) DO UPDATE SET
+        l1 = rating_agg.l1 + excluded.l1, l2 = rating_agg.l2 + excluded.l2,
+        l3 = rating_agg.l3 + excluded.l3, l4 = rating_agg.l4 + excluded.l4,
+        l5 = rating_agg.l5 + excluded.l5, top_offered = rating_agg.top_offered + excluded.top_offered,
+        flagged = rating_agg.flagged + excluded.flagged",
+    "INSERT INTO dossier_agg (unit_id, bucket, dim, key, received, received_online, finished, early,
+        on_time, late, returned, overdue_delta, open_delta)
+     SELECT $1, bucket, dim, key, $2 * received, $2 * received_online, $2 * finished, $2 * early,
+        $2 * on_time, $2 * late, $2 * returned, $2 * overdue_delta, $2 * open_delta
+     FROM dossier_agg WHERE unit_id = $3
+     ON CONFLICT (unit_id, bucket, dim, key) DO UPDATE SET
+        received = dossier_agg.received + excluded.received,
+        received_online = dossier_agg.received_online + excluded.received_online,
+        finished = dossier_agg.finished + excluded.finished, early = dossier_agg.early + excluded.early,
+        on_time = dossier_agg.on_time + excluded.on_time, late = dossier_agg.late + excluded.late,
+        returned = dossier_agg.returned + excluded.returned,
+        overdue_delta = dossier_agg.overdue_delta + excluded.overdue_delta,
+        open_delta = dossier_agg.open_delta + excluded.open_delta",
+    "INSERT INTO dossier_open_agg (unit_id, due_day, n)
+     SELECT $1, due_day, $2 * n FROM dossier_open_agg WHERE unit_id = $3
+     ON CONFLICT (unit_id, due_day) DO UPDATE SET n = dossier_open_agg.n + excluded.n",
+];
