@@ -54,6 +54,42 @@ pub struct EvaluationInput {
     pub attitude: Option<Level>,
 }
 
+/// The nine indicators of the Circular 01/2018 form, in its order (Vietnamese, English). The one
+/// place their wording lives: the per-dossier evaluation here and the unit's quarterly scoring
+/// model (`scoring`, kind "circular01") both read it.
+pub const INDICATOR_LABELS: [(&str, &str); 9] = [
+    (
+        "Tổng thời gian giải quyết so với thời hạn theo quy định",
+        "Total time against the legal limit",
+    ),
+    (
+        "Thời gian giải quyết của từng cơ quan tham gia",
+        "Each participating agency's time",
+    ),
+    (
+        "Số lần phải liên hệ để hoàn thiện hồ sơ",
+        "Times the applicant had to come back to complete the dossier",
+    ),
+    (
+        "Số cơ quan, đơn vị phải liên hệ",
+        "Agencies the applicant had to contact",
+    ),
+    (
+        "Thực hiện tiếp nhận, trả kết quả tại Bộ phận Một cửa",
+        "Intake and return at the one-stop desk",
+    ),
+    ("Công khai thủ tục hành chính", "Procedures published"),
+    ("Thái độ của cán bộ, công chức", "The officials' attitude"),
+    (
+        "Tiếp nhận, xử lý phản ánh, kiến nghị",
+        "Handling of feedback",
+    ),
+    (
+        "Tiến độ, chất lượng cung cấp dịch vụ công trực tuyến",
+        "Online service progress",
+    ),
+];
+
 fn time_score(t: Timeliness) -> u8 {
     match t {
         Timeliness::Early => 2,
@@ -97,73 +133,32 @@ pub fn evaluate(input: &EvaluationInput) -> DossierEvaluation {
         Source::Rating,
     );
     let unit = (None, Source::UnitLevel);
-    let rows = [
-        (
-            1,
-            "Tổng thời gian giải quyết so với thời hạn theo quy định",
-            "Total time against the legal limit",
-            (s1, src1),
-        ),
-        (
-            2,
-            "Thời gian giải quyết của từng cơ quan tham gia",
-            "Each participating agency's time",
-            (s2, src2),
-        ),
-        (
-            3,
-            "Số lần phải liên hệ để hoàn thiện hồ sơ",
-            "Times the applicant had to come back to complete the dossier",
-            (Some(s3), Source::History),
-        ),
-        // Through the one-stop desk the applicant deals with the desk alone, whatever the
-        // agencies behind it.
-        (
-            4,
-            "Số cơ quan, đơn vị phải liên hệ",
-            "Agencies the applicant had to contact",
-            (Some(2), Source::History),
-        ),
-        (
-            5,
-            "Thực hiện tiếp nhận, trả kết quả tại Bộ phận Một cửa",
-            "Intake and return at the one-stop desk",
-            unit,
-        ),
-        (
-            6,
-            "Công khai thủ tục hành chính",
-            "Procedures published",
-            unit,
-        ),
-        (
-            7,
-            "Thái độ của cán bộ, công chức",
-            "The officials' attitude",
-            (s7, src7),
-        ),
-        (
-            8,
-            "Tiếp nhận, xử lý phản ánh, kiến nghị",
-            "Handling of feedback",
-            unit,
-        ),
-        (
-            9,
-            "Tiến độ, chất lượng cung cấp dịch vụ công trực tuyến",
-            "Online service progress",
-            unit,
-        ),
+    // Through the one-stop desk the applicant deals with the desk alone, whatever the agencies
+    // behind it: indicator 4 is always 2.
+    let scores = [
+        (s1, src1),
+        (s2, src2),
+        (Some(s3), Source::History),
+        (Some(2), Source::History),
+        unit,
+        unit,
+        (s7, src7),
+        unit,
+        unit,
     ];
-    let indicators: Vec<Indicator> = rows
+    let indicators: Vec<Indicator> = INDICATOR_LABELS
         .into_iter()
-        .map(|(number, label_vi, label_en, (score, source))| Indicator {
-            number,
-            label_vi,
-            label_en,
-            score,
-            source,
-        })
+        .zip(scores)
+        .zip(1..)
+        .map(
+            |(((label_vi, label_en), (score, source)), number)| Indicator {
+                number,
+                label_vi,
+                label_en,
+                score,
+                source,
+            },
+        )
         .collect();
     let score = indicators.iter().filter_map(|i| i.score).sum();
     let max = 2 * indicators.iter().filter(|i| i.score.is_some()).count() as u8;

@@ -1,5 +1,5 @@
 //! Types and rules of the domain: rating scales and forms, statistics, months in Vietnam's time
-//! zone, roles. Nothing here does I/O.
+//! zone, roles, scoring models (Decision 766, Circular 01/2018). Nothing here does I/O.
 
 pub mod aggregate;
 pub mod avatar;
@@ -14,6 +14,7 @@ pub mod period;
 pub mod procedure;
 pub mod role;
 pub mod scale;
+pub mod scoring;
 pub mod stats;
 pub mod text;
 pub mod time;
