@@ -22,6 +22,7 @@ pub mod api;
 pub mod api_procedures;
 pub mod assets;
 pub mod auth;
+pub mod charts;
 pub mod dossier_steps;
 pub mod dossiers;
 pub mod error;

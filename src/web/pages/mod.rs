@@ -166,14 +166,8 @@ impl Page {
 pub fn pct(v: Option<f64>, lang: Lang) -> String {
     match v {
         None => "–".into(),
-        Some(x) => {
-            let s = format!("{:.1}%", x * 100.0);
-            if lang == Lang::Vi {
-                s.replace('.', ",")
-            } else {
-                s
-            }
-        }
+        Some(x) if lang == Lang::Vi => crate::web::charts::fmt_pct(x, 1),
+        Some(x) => format!("{:.1}%", x * 100.0),
     }
 }
 
