@@ -22,7 +22,8 @@ pub mod dim {
     pub const COUNTER: i16 = 2;
     /// key = weekday (0 = Sunday) × 100 + hour, months only.
     pub const CLOCK: i16 = 3;
-    /// key 0, `question` names it; months only; answers of flagged ballots are not counted.
+    /// key 0, `question` names it; months only; answers of flagged ballots are not counted;
+    /// `top_offered` counts answers on a scale that offers "very satisfied".
     pub const QUESTION: i16 = 4;
 }
 
@@ -133,7 +134,10 @@ pub fn rating_cells(f: &RatingFact) -> Vec<(RatingCell, LevelCounts)> {
     ));
     if !f.flagged {
         for (q, level) in &f.answers {
-            let mut a = LevelCounts::default();
+            let mut a = LevelCounts {
+                top_offered: one.top_offered,
+                ..Default::default()
+            };
             a.levels[(level.value() - 1) as usize] = 1;
             out.push((
                 RatingCell {

@@ -1,9 +1,12 @@
 //! Reports: figures shaped from the store's counts with the domain's statistics, and their
 //! exports. Pages, API and files all read the same report value, so they cannot disagree.
 
+pub mod dashboard;
 pub mod export;
 pub mod figures;
 pub mod official_month;
+pub mod ranking;
+pub mod table;
 pub mod timeliness;
 
 pub use official_month::{OfficialMonthReport, OfficialRow};

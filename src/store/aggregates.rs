@@ -285,7 +285,7 @@ fn rebuild_sql(k: &Clock) -> Vec<String> {
             "INSERT INTO agg_stage_r SELECT r.unit_id, {m}, 4, 0, a.question_key,
                 SUM(CASE WHEN a.level = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN a.level = 2 THEN 1 ELSE 0 END),
                 SUM(CASE WHEN a.level = 3 THEN 1 ELSE 0 END), SUM(CASE WHEN a.level = 4 THEN 1 ELSE 0 END),
-                SUM(CASE WHEN a.level = 5 THEN 1 ELSE 0 END), 0, 0
+                SUM(CASE WHEN a.level = 5 THEN 1 ELSE 0 END), {top}, 0
              FROM ratings r JOIN rating_answers a ON a.rating_id = r.id
              WHERE r.flagged_at IS NULL GROUP BY r.unit_id, {m}, a.question_key",
             m = month("r.rated_at")
@@ -386,15 +386,17 @@ fn rebuild_sql(k: &Clock) -> Vec<String> {
     ]
 }
 
-/// Sums of the level columns, for SELECTs.
+/// Sums of the level columns, for SELECTs (PostgreSQL sums BIGINT into NUMERIC: cast back).
 const SUM_LEVELS: &str =
-    "SUM(l1), SUM(l2), SUM(l3), SUM(l4), SUM(l5), SUM(top_offered), SUM(flagged)";
+    "CAST(SUM(l1) AS BIGINT), CAST(SUM(l2) AS BIGINT), CAST(SUM(l3) AS BIGINT),
+    CAST(SUM(l4) AS BIGINT), CAST(SUM(l5) AS BIGINT), CAST(SUM(top_offered) AS BIGINT),
+    CAST(SUM(flagged) AS BIGINT)";
 
 pub(crate) type LevelRow = (i64, i64, i64, i64, i64, i64, i64);
 /// A key (and question) with its level counts, as SELECTed.
 type KeyLevelRow = (i64, String, i64, i64, i64, i64, i64, i64, i64);
 /// A bucket or unit id with its level counts, as SELECTed.
-type IdLevelRow<T> = (T, i64, i64, i64, i64, i64, i64, i64);
+pub(crate) type IdLevelRow<T> = (T, i64, i64, i64, i64, i64, i64, i64);
 
 pub(crate) fn level_counts(r: LevelRow) -> LevelCounts {
     LevelCounts {
@@ -404,45 +406,12 @@ pub(crate) fn level_counts(r: LevelRow) -> LevelCounts {
     }
 }
 
-fn keys_list(keys: &[BucketKey]) -> String {
+pub(crate) fn keys_list(keys: &[BucketKey]) -> String {
     keys.iter()
         .map(i32::to_string)
         .collect::<Vec<_>>()
         .join(",")
 }
-
-/// Which units a multi-unit read covers.
-#[derive(Debug, Clone, Copy)]
-pub enum UnitSet {
-    /// The direct sub-units of a unit.
-    ChildrenOf(i64),
-    /// Every unit of a level ("commune") inside a subtree, or in the whole country.
-    LevelWithin(&'static str, Option<i64>),
-}
-
-impl UnitSet {
-    /// A condition on `units u`; `$1` is the unit id where one is needed.
-    fn condition(self) -> (String, Option<i64>) {
-        match self {
-            UnitSet::ChildrenOf(id) => ("u.parent_id = $1".into(), Some(id)),
-            UnitSet::LevelWithin(level, None) => (format!("u.level = '{level}'"), None),
-            UnitSet::LevelWithin(level, Some(root)) => (
-                format!(
-                    "u.level = '{level}' AND u.id IN (SELECT unit_id FROM ({ANC_OF_ALL}) x WHERE x.ancestor_id = $1)"
-                ),
-                Some(root),
-            ),
-        }
-    }
-}
-
-/// Every (unit, ancestor) pair, as a subquery.
-const ANC_OF_ALL: &str = "WITH RECURSIVE anc(unit_id, ancestor_id) AS (
-        SELECT id, id FROM units
-        UNION ALL
-        SELECT a.unit_id, u.parent_id FROM anc a JOIN units u ON u.id = a.ancestor_id
-        WHERE u.parent_id IS NOT NULL)
-    SELECT unit_id, ancestor_id FROM anc";
 
 /// Open dossiers of a unit now: how many, and how many are overdue.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -527,33 +496,6 @@ impl Store {
             .collect())
     }
 
-    /// Whole-unit rating counts of several units, summed over `buckets`.
-    pub async fn rating_agg_units(
-        &self,
-        set: UnitSet,
-        buckets: &[BucketKey],
-    ) -> Result<Vec<(i64, LevelCounts)>> {
-        let (cond, bind) = set.condition();
-        let sql = format!(
-            "SELECT a.unit_id, SUM(a.l1), SUM(a.l2), SUM(a.l3), SUM(a.l4), SUM(a.l5), SUM(a.top_offered), SUM(a.flagged)
-             FROM rating_agg a JOIN units u ON u.id = a.unit_id
-             WHERE a.bucket IN ({}) AND a.dim = 0 AND {cond}
-             GROUP BY a.unit_id",
-            keys_list(buckets)
-        );
-        let rows: Vec<IdLevelRow<i64>> = with_pool!(self, p => {
-            let mut q = sqlx::query_as(&sql);
-            if let Some(b) = bind {
-                q = q.bind(b);
-            }
-            q.fetch_all(p).await
-        })?;
-        Ok(rows
-            .into_iter()
-            .map(|r| (r.0, level_counts((r.1, r.2, r.3, r.4, r.5, r.6, r.7))))
-            .collect())
-    }
-
     /// Dossier counts of one unit in `dim`, summed over `buckets`, per key. The open and
     /// overdue differences are meaningless in such a sum and come back as zero.
     pub async fn dossier_agg_by_key(
@@ -564,7 +506,7 @@ impl Store {
     ) -> Result<Vec<(i64, DossierCounts)>> {
         let sums = DossierCounts::COLUMNS[..7]
             .iter()
-            .map(|c| format!("SUM({c})"))
+            .map(|c| format!("CAST(SUM({c}) AS BIGINT)"))
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
@@ -630,7 +572,7 @@ impl Store {
             .collect::<Vec<_>>()
             .join(",");
         let sql = format!(
-            "SELECT unit_id, SUM(open_delta), SUM(overdue_delta) FROM dossier_agg
+            "SELECT unit_id, CAST(SUM(open_delta) AS BIGINT), CAST(SUM(overdue_delta) AS BIGINT) FROM dossier_agg
              WHERE unit_id IN ({ids}) AND dim = 0 AND bucket <= $1 AND bucket % 100 BETWEEN 1 AND 12
              GROUP BY unit_id"
         );
@@ -657,7 +599,7 @@ impl Store {
             .collect::<Vec<_>>()
             .join(",");
         let sql = format!(
-            "SELECT unit_id, SUM(n), SUM(CASE WHEN due_day < $1 THEN n ELSE 0 END)
+            "SELECT unit_id, CAST(SUM(n) AS BIGINT), CAST(SUM(CASE WHEN due_day < $1 THEN n ELSE 0 END) AS BIGINT)
              FROM dossier_open_agg WHERE unit_id IN ({ids}) GROUP BY unit_id"
         );
         let rows: Vec<(i64, i64, i64)> =
@@ -665,42 +607,6 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|(u, open, overdue)| (u, OpenNow { open, overdue }))
-            .collect())
-    }
-
-    /// Whole-unit dossier counts of several units, summed over `buckets`.
-    pub async fn dossier_agg_units(
-        &self,
-        set: UnitSet,
-        buckets: &[BucketKey],
-    ) -> Result<Vec<(i64, DossierCounts)>> {
-        let (cond, bind) = set.condition();
-        let sums = DossierCounts::COLUMNS[..7]
-            .iter()
-            .map(|c| format!("SUM(a.{c})"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "SELECT a.unit_id, {sums} FROM dossier_agg a JOIN units u ON u.id = a.unit_id
-             WHERE a.bucket IN ({}) AND a.dim = 0 AND {cond} GROUP BY a.unit_id",
-            keys_list(buckets)
-        );
-        type Row = (i64, i64, i64, i64, i64, i64, i64, i64);
-        let rows: Vec<Row> = with_pool!(self, p => {
-            let mut q = sqlx::query_as(&sql);
-            if let Some(b) = bind {
-                q = q.bind(b);
-            }
-            q.fetch_all(p).await
-        })?;
-        Ok(rows
-            .into_iter()
-            .map(|r| {
-                (
-                    r.0,
-                    DossierCounts::from_values([r.1, r.2, r.3, r.4, r.5, r.6, r.7, 0, 0]),
-                )
-            })
             .collect())
     }
 }

@@ -14,6 +14,7 @@ use crate::domain::Msg;
 pub mod aggregates;
 pub mod calendar;
 pub mod counters;
+pub mod dashboards;
 pub mod dossier_import;
 pub mod dossier_steps;
 pub mod dossiers;

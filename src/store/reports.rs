@@ -46,9 +46,9 @@ impl Store {
         bucket: BucketKey,
     ) -> Result<LevelCounts> {
         let r: super::aggregates::LevelRow = with_pool!(self, p => sqlx::query_as(
-            "SELECT COALESCE(SUM(a.l1), 0), COALESCE(SUM(a.l2), 0), COALESCE(SUM(a.l3), 0),
-                COALESCE(SUM(a.l4), 0), COALESCE(SUM(a.l5), 0), COALESCE(SUM(a.top_offered), 0),
-                COALESCE(SUM(a.flagged), 0)
+            "SELECT CAST(COALESCE(SUM(a.l1), 0) AS BIGINT), CAST(COALESCE(SUM(a.l2), 0) AS BIGINT), CAST(COALESCE(SUM(a.l3), 0) AS BIGINT),
+                CAST(COALESCE(SUM(a.l4), 0) AS BIGINT), CAST(COALESCE(SUM(a.l5), 0) AS BIGINT), CAST(COALESCE(SUM(a.top_offered), 0) AS BIGINT),
+                CAST(COALESCE(SUM(a.flagged), 0) AS BIGINT)
              FROM rating_agg a JOIN units u ON u.id = a.unit_id
              WHERE u.parent_id IS NULL AND a.dim = $1 AND a.key = $2 AND a.bucket = $3")
             .bind(dim::OFFICIAL).bind(official_id).bind(bucket).fetch_one(p).await)?;

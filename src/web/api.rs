@@ -29,6 +29,7 @@ use crate::store::units::{Unit, UnitInput};
 use crate::store::users::User;
 
 pub mod calendar;
+pub mod dashboards;
 
 /// `Json` whose rejections speak our error format and language.
 pub struct ApiJson<T>(pub T);
@@ -119,6 +120,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             api_procedures::set_limit
         ))
         .merge(calendar::router())
+        .merge(dashboards::router())
         .routes(routes!(dossiers::list, dossiers::intake))
         .routes(routes!(dossiers::get))
         .routes(routes!(dossiers::act))

@@ -17,6 +17,7 @@ use crate::domain::role::Role;
 
 pub mod calendar;
 pub mod counters;
+pub mod dashboards;
 pub mod dossier_steps;
 pub mod dossiers;
 pub mod forms;
@@ -25,7 +26,7 @@ pub mod me;
 pub mod officials;
 pub mod procedures;
 pub mod ratings;
-pub mod reports;
+mod reports;
 pub mod signin;
 pub mod units;
 pub mod users;
@@ -363,6 +364,7 @@ pub fn router() -> Router<AppState> {
         .merge(units::router())
         .merge(calendar::router())
         .merge(reports::router())
+        .merge(dashboards::router())
         .merge(officials::router())
         .merge(counters::router())
         .merge(kiosks::router())

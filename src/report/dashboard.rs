@@ -1,0 +1,648 @@
+//! A unit's dashboard for a period (DOMAIN §4, §6, §10): satisfaction with its interval and the
+//! same period a year earlier, answers per question, counters with their response rates,
+//! dossier timeliness and online share, 24-month trends, the hour-of-week pattern, and
+//! drill-down rows for sub-units and officials. Everything is read from the aggregates.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::ReportError;
+use super::figures::{DossierFigures, Satisfaction};
+use super::table::{Cell, Table, satisfaction_cells, satisfaction_headers};
+use crate::domain::aggregate::{DossierCounts, LevelCounts, day_key, dim, dossier_dim};
+use crate::domain::form::FormDefinition;
+use crate::domain::period::{BucketKey, Period, month_key};
+use crate::domain::time::{Month, local_time, now_ms};
+use crate::store::Store;
+use crate::store::aggregates::OpenNow;
+use crate::store::dashboards::{UnitLabel, UnitSet};
+use crate::store::units::Unit;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct QuestionRow {
+    pub key: String,
+    pub label_vi: String,
+    pub label_en: String,
+    pub satisfaction: Satisfaction,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CounterRow {
+    /// None for ratings given away from a counter (QR code at home, staff entry).
+    pub counter_id: Option<i64>,
+    pub code: String,
+    pub name: String,
+    pub place: String,
+    pub satisfaction: Satisfaction,
+    /// Results handed back at this counter in the period.
+    pub returned: u64,
+    /// Ballots / results handed back: a falling rate at one counter is a signal (DOMAIN §10).
+    pub response_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SubUnitRow {
+    pub unit: UnitLabel,
+    pub satisfaction: Satisfaction,
+    pub dossiers: DossierFigures,
+    pub below_min_n: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PersonRow {
+    /// None for ballots not tied to an official.
+    pub official_id: Option<i64>,
+    pub code: String,
+    pub name: String,
+    pub unit_name: String,
+    pub satisfaction: Satisfaction,
+    pub below_min_n: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TrendPoint {
+    /// YYYY-MM
+    pub month: String,
+    pub satisfaction: Satisfaction,
+    pub dossiers: DossierFigures,
+}
+
+/// Ballots in one hour of one weekday (0 = Sunday), summed over the period.
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+pub struct ClockCell {
+    pub weekday: u8,
+    pub hour: u8,
+    pub ballots: u64,
+    pub satisfied: u64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Dashboard {
+    pub unit_id: i64,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub unit_level: String,
+    /// "2026-11", "2026-Q4", "2026" or "2026-01..2026-05".
+    pub period: String,
+    pub period_label_vi: String,
+    pub period_label_en: String,
+    pub min_n: u64,
+    pub satisfaction: Satisfaction,
+    /// The same months one year earlier (year-on-year comparison, seed 000).
+    pub satisfaction_year_before: Satisfaction,
+    pub dossiers: DossierFigures,
+    pub questions: Vec<QuestionRow>,
+    pub counters: Vec<CounterRow>,
+    pub sub_units: Vec<SubUnitRow>,
+    pub officials: Vec<PersonRow>,
+    /// The 24 months ending with the period's last month (or this month), oldest first.
+    pub trend: Vec<TrendPoint>,
+    pub clock: Vec<ClockCell>,
+}
+
+fn sum_levels<'a>(rows: impl IntoIterator<Item = &'a LevelCounts>) -> LevelCounts {
+    let mut t = LevelCounts::default();
+    for r in rows {
+        t += *r;
+    }
+    t
+}
+
+/// Open and overdue dossiers at the end of every month up to `last`, from the monthly
+/// differences; the current month (and any later) is judged now, from the open-now table.
+fn open_by_month(
+    months: &[(BucketKey, DossierCounts)],
+    wanted: &[Month],
+    now_open: OpenNow,
+) -> HashMap<Month, OpenNow> {
+    let current = Month::current();
+    let mut sorted: Vec<&(BucketKey, DossierCounts)> = months.iter().collect();
+    sorted.sort_by_key(|(k, _)| *k);
+    let mut out = HashMap::new();
+    let mut acc = OpenNow::default();
+    let mut i = 0;
+    for m in wanted {
+        if *m >= current {
+            out.insert(*m, now_open);
+            continue;
+        }
+        while i < sorted.len() && sorted[i].0 <= month_key(*m) {
+            acc.open += sorted[i].1.open_delta;
+            acc.overdue += sorted[i].1.overdue_delta;
+            i += 1;
+        }
+        out.insert(*m, acc);
+    }
+    out
+}
+
+/// The open figures a period ends with: now if it reaches this month, else at its last month.
+pub async fn open_at_end(
+    store: &Store,
+    units: &[i64],
+    period: Period,
+) -> Result<HashMap<i64, OpenNow>, ReportError> {
+    Ok(if period.last >= Month::current() {
+        store
+            .dossier_open_now(units, day_key(local_time(now_ms()).date()))
+            .await?
+    } else {
+        store
+            .dossier_open_at_month_end(units, month_key(period.last))
+            .await?
+    })
+}
+
+/// What a unit's ballots and dossiers add up to over a period: the figures a dashboard, a
+/// ranking and a scoring model all read.
+pub async fn unit_figures(
+    store: &Store,
+    unit_id: i64,
+    period: Period,
+) -> Result<(Satisfaction, DossierFigures), ReportError> {
+    let buckets = period.cover();
+    let s = store
+        .rating_agg_by_key(unit_id, dim::TOTAL, &buckets)
+        .await?;
+    let d = store
+        .dossier_agg_by_key(unit_id, dossier_dim::TOTAL, &buckets)
+        .await?;
+    let open = open_at_end(store, &[unit_id], period).await?;
+    let dc = d.first().map(|r| r.1).unwrap_or_default();
+    Ok((
+        Satisfaction::of(&sum_levels(s.iter().map(|r| &r.2))),
+        DossierFigures::of(&dc, open.get(&unit_id).copied().unwrap_or_default()),
+    ))
+}
+
+impl Dashboard {
+    pub async fn build(
+        store: &Store,
+        unit: &Unit,
+        period: Period,
+        min_n: u64,
+    ) -> Result<Dashboard, ReportError> {
+        let buckets = period.cover();
+        let months: Vec<BucketKey> = period.months().map(month_key).collect();
+        let (satisfaction, dossiers) = unit_figures(store, unit.id, period).await?;
+        let before = store
+            .rating_agg_by_key(unit.id, dim::TOTAL, &period.year_before().cover())
+            .await?;
+
+        // Questions: labels from the standard form where the key is known.
+        let standard = FormDefinition::standard();
+        let mut questions: Vec<QuestionRow> = store
+            .rating_agg_by_key(unit.id, dim::QUESTION, &months)
+            .await?
+            .into_iter()
+            .map(|(_, key, c)| {
+                let q = standard.questions.iter().find(|q| q.key == key);
+                QuestionRow {
+                    label_vi: q.map_or_else(|| key.clone(), |q| q.label_vi.clone()),
+                    label_en: q.map_or_else(|| key.clone(), |q| q.label_en.clone()),
+                    key,
+                    satisfaction: Satisfaction::of(&c),
+                }
+            })
+            .collect();
+        questions.sort_by(|a, b| {
+            let pos = |k: &str| standard.questions.iter().position(|q| q.key == k);
+            pos(&a.key)
+                .unwrap_or(usize::MAX)
+                .cmp(&pos(&b.key).unwrap_or(usize::MAX))
+                .then_with(|| a.key.cmp(&b.key))
+        });
+
+        // Counters: ballots and results handed back.
+        let by_counter = store
+            .rating_agg_by_key(unit.id, dim::COUNTER, &buckets)
+            .await?;
+        let returned: HashMap<i64, u64> = store
+            .dossier_agg_by_key(unit.id, dossier_dim::COUNTER, &buckets)
+            .await?
+            .into_iter()
+            .map(|(k, c)| (k, c.returned.max(0) as u64))
+            .collect();
+        let mut ids: Vec<i64> = by_counter
+            .iter()
+            .map(|r| r.0)
+            .chain(returned.keys().copied())
+            .filter(|k| *k != 0)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let labels = store.counter_labels(&ids).await?;
+        let ballots: HashMap<i64, LevelCounts> =
+            by_counter.into_iter().map(|(k, _, c)| (k, c)).collect();
+        let mut counters: Vec<CounterRow> = labels
+            .into_iter()
+            .map(|l| (Some(l.id), l.code, l.name, l.place))
+            .chain(ballots.contains_key(&0).then(|| {
+                (
+                    None,
+                    String::new(),
+                    "(Không qua quầy)".to_string(),
+                    String::new(),
+                )
+            }))
+            .map(|(id, code, name, place)| {
+                let s =
+                    Satisfaction::of(&ballots.get(&id.unwrap_or(0)).copied().unwrap_or_default());
+                let ret = id.and_then(|i| returned.get(&i).copied()).unwrap_or(0);
+                CounterRow {
+                    counter_id: id,
+                    code,
+                    name,
+                    place,
+                    response_rate: (id.is_some() && ret > 0).then(|| s.ballots as f64 / ret as f64),
+                    returned: ret,
+                    satisfaction: s,
+                }
+            })
+            .collect();
+        counters.sort_by(|a, b| (&a.place, &a.code).cmp(&(&b.place, &b.code)));
+
+        // Sub-units.
+        let set = UnitSet::ChildrenOf(unit.id);
+        let subs = store.units_satisfaction(set, &buckets).await?;
+        let sub_ids: Vec<i64> = subs.iter().map(|(l, _)| l.id).collect();
+        let sub_dossiers: HashMap<i64, DossierCounts> = store
+            .units_dossiers(set, &buckets)
+            .await?
+            .into_iter()
+            .collect();
+        let sub_open = open_at_end(store, &sub_ids, period).await?;
+        let sub_units = subs
+            .into_iter()
+            .map(|(l, c)| {
+                let s = Satisfaction::of(&c);
+                SubUnitRow {
+                    dossiers: DossierFigures::of(
+                        &sub_dossiers.get(&l.id).copied().unwrap_or_default(),
+                        sub_open.get(&l.id).copied().unwrap_or_default(),
+                    ),
+                    below_min_n: s.ballots < min_n,
+                    satisfaction: s,
+                    unit: l,
+                }
+            })
+            .collect();
+
+        // Officials rated in the unit's subtree.
+        let by_official = store
+            .rating_agg_by_key(unit.id, dim::OFFICIAL, &buckets)
+            .await?;
+        let ids: Vec<i64> = by_official
+            .iter()
+            .map(|r| r.0)
+            .filter(|k| *k != 0)
+            .collect();
+        let names: HashMap<i64, crate::store::dashboards::Label> = store
+            .official_labels(&ids)
+            .await?
+            .into_iter()
+            .map(|l| (l.id, l))
+            .collect();
+        let mut officials: Vec<PersonRow> = by_official
+            .into_iter()
+            .map(|(k, _, c)| {
+                let s = Satisfaction::of(&c);
+                let l = names.get(&k);
+                PersonRow {
+                    official_id: (k != 0).then_some(k),
+                    code: l.map(|l| l.code.clone()).unwrap_or_default(),
+                    name: l.map_or_else(|| "(Không gắn với cán bộ)".into(), |l| l.name.clone()),
+                    unit_name: l.map(|l| l.place.clone()).unwrap_or_default(),
+                    below_min_n: s.ballots < min_n,
+                    satisfaction: s,
+                }
+            })
+            .collect();
+        officials.sort_by(|a, b| (&a.unit_name, &a.name).cmp(&(&b.unit_name, &b.name)));
+
+        // Trends: 24 months ending with the period.
+        let trend_months: Vec<Month> = {
+            // Months to come have no figures yet: the trend stops at this month.
+            let mut m = period.last.min(Month::current());
+            let mut v = vec![m];
+            for _ in 0..23 {
+                m = m.prev();
+                v.push(m);
+            }
+            v.reverse();
+            v
+        };
+        let trend_keys: Vec<BucketKey> = trend_months.iter().map(|m| month_key(*m)).collect();
+        let ratings_by_month: HashMap<BucketKey, LevelCounts> = store
+            .rating_agg_by_bucket(unit.id, &trend_keys)
+            .await?
+            .into_iter()
+            .collect();
+        let dossier_months = store
+            .dossier_agg_months(unit.id, 0, month_key(period.last))
+            .await?;
+        let now_open = store
+            .dossier_open_now(&[unit.id], day_key(local_time(now_ms()).date()))
+            .await?
+            .get(&unit.id)
+            .copied()
+            .unwrap_or_default();
+        let open = open_by_month(&dossier_months, &trend_months, now_open);
+        let dossier_by_month: HashMap<BucketKey, DossierCounts> =
+            dossier_months.into_iter().collect();
+        let trend = trend_months
+            .iter()
+            .map(|m| TrendPoint {
+                month: m.to_string(),
+                satisfaction: Satisfaction::of(
+                    &ratings_by_month
+                        .get(&month_key(*m))
+                        .copied()
+                        .unwrap_or_default(),
+                ),
+                dossiers: DossierFigures::of(
+                    &dossier_by_month
+                        .get(&month_key(*m))
+                        .copied()
+                        .unwrap_or_default(),
+                    open.get(m).copied().unwrap_or_default(),
+                ),
+            })
+            .collect();
+
+        let mut clock: Vec<ClockCell> = store
+            .rating_agg_by_key(unit.id, dim::CLOCK, &months)
+            .await?
+            .into_iter()
+            .map(|(k, _, c)| {
+                let s = Satisfaction::of(&c);
+                ClockCell {
+                    weekday: (k / 100) as u8,
+                    hour: (k % 100) as u8,
+                    ballots: s.ballots,
+                    satisfied: s.satisfied,
+                }
+            })
+            .collect();
+        clock.sort_by_key(|c| (c.weekday, c.hour));
+
+        Ok(Dashboard {
+            unit_id: unit.id,
+            unit_code: unit.code.clone(),
+            unit_name: unit.name.clone(),
+            unit_level: unit.level.clone(),
+            period: period.slug(),
+            period_label_vi: period.label_vi(),
+            period_label_en: period.label_en(),
+            min_n,
+            satisfaction,
+            satisfaction_year_before: Satisfaction::of(&sum_levels(before.iter().map(|r| &r.2))),
+            dossiers,
+            questions,
+            counters,
+            sub_units,
+            officials,
+            trend,
+            clock,
+        })
+    }
+}
+
+/// Months named by trend points, for charts.
+pub fn trend_label(month: &str) -> String {
+    month
+        .parse::<Month>()
+        .map(|m| format!("{:02}/{}", m.month, m.year % 100))
+        .unwrap_or_else(|_| month.to_string())
+}
+
+fn weekday_vi(d: u8) -> &'static str {
+    [
+        "Chủ nhật",
+        "Thứ Hai",
+        "Thứ Ba",
+        "Thứ Tư",
+        "Thứ Năm",
+        "Thứ Sáu",
+        "Thứ Bảy",
+    ][d as usize % 7]
+}
+
+fn dossier_headers() -> Vec<String> {
+    [
+        "Hồ sơ tiếp nhận",
+        "Tiếp nhận trực tuyến",
+        "Tỷ lệ trực tuyến (%)",
+        "Đã giải quyết",
+        "Trước hạn",
+        "Đúng hạn",
+        "Trễ hạn",
+        "Chưa xong, quá hạn",
+        "Tỷ lệ đúng hạn (%)",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn dossier_cells(d: &DossierFigures) -> Vec<Cell> {
+    vec![
+        Cell::Count(d.received),
+        Cell::Count(d.received_online),
+        Cell::Pct(d.online_share),
+        Cell::Count(d.finished),
+        Cell::Count(d.early),
+        Cell::Count(d.on_time),
+        Cell::Count(d.late),
+        Cell::Count(d.overdue_open),
+        Cell::Pct(d.on_time_rate),
+    ]
+}
+
+impl Dashboard {
+    /// The report's heading lines, for files.
+    pub fn title_lines(&self) -> Vec<String> {
+        vec![
+            format!(
+                "KẾT QUẢ ĐÁNH GIÁ SỰ HÀI LÒNG – {}",
+                self.period_label_vi.to_uppercase()
+            ),
+            format!("Đơn vị: {} (mã {})", self.unit_name, self.unit_code),
+        ]
+    }
+
+    /// Every table of the dashboard, as downloaded.
+    pub fn tables(&self) -> Vec<Table> {
+        let mut out = Vec::new();
+        let mut h = vec!["Chỉ tiêu".to_string()];
+        h.extend(satisfaction_headers());
+        out.push(Table {
+            key: "summary",
+            sheet: "Tổng hợp".into(),
+            rows: vec![
+                [
+                    vec![Cell::Text(self.period_label_vi.clone())],
+                    satisfaction_cells(&self.satisfaction),
+                ]
+                .concat(),
+                [
+                    vec![Cell::Text("Cùng kỳ năm trước".into())],
+                    satisfaction_cells(&self.satisfaction_year_before),
+                ]
+                .concat(),
+            ],
+            greyed: vec![
+                self.satisfaction.ballots < self.min_n,
+                self.satisfaction_year_before.ballots < self.min_n,
+            ],
+            headers: h,
+        });
+        let mut h = vec!["Câu hỏi".to_string()];
+        h.extend(satisfaction_headers());
+        h.extend(
+            crate::domain::scale::Level::ALL
+                .iter()
+                .map(|l| format!("{} (phiếu)", l.label(crate::domain::msg::Lang::Vi))),
+        );
+        out.push(Table {
+            key: "questions",
+            sheet: "Theo câu hỏi".into(),
+            headers: h,
+            greyed: self
+                .questions
+                .iter()
+                .map(|q| q.satisfaction.ballots < self.min_n)
+                .collect(),
+            rows: self
+                .questions
+                .iter()
+                .map(|q| {
+                    let mut r = vec![Cell::Text(q.label_vi.clone())];
+                    r.extend(satisfaction_cells(&q.satisfaction));
+                    r.extend(q.satisfaction.levels.iter().rev().map(|n| Cell::Count(*n)));
+                    r
+                })
+                .collect(),
+        });
+        let mut h = vec!["Quầy".to_string(), "Nơi đặt".into()];
+        h.extend(satisfaction_headers());
+        h.extend([
+            "Hồ sơ đã trả kết quả".to_string(),
+            "Tỷ lệ phản hồi (%)".into(),
+        ]);
+        out.push(Table {
+            key: "counters",
+            sheet: "Theo quầy".into(),
+            headers: h,
+            greyed: self
+                .counters
+                .iter()
+                .map(|c| c.satisfaction.ballots < self.min_n)
+                .collect(),
+            rows: self
+                .counters
+                .iter()
+                .map(|c| {
+                    let mut r = vec![Cell::Text(c.name.clone()), Cell::Text(c.place.clone())];
+                    r.extend(satisfaction_cells(&c.satisfaction));
+                    r.extend([Cell::Count(c.returned), Cell::Pct(c.response_rate)]);
+                    r
+                })
+                .collect(),
+        });
+        let mut h = vec!["Mã".to_string(), "Đơn vị trực thuộc".into()];
+        h.extend(satisfaction_headers());
+        h.extend(dossier_headers());
+        out.push(Table {
+            key: "sub_units",
+            sheet: "Đơn vị trực thuộc".into(),
+            headers: h,
+            greyed: self.sub_units.iter().map(|u| u.below_min_n).collect(),
+            rows: self
+                .sub_units
+                .iter()
+                .map(|u| {
+                    let mut r = vec![
+                        Cell::Text(u.unit.code.clone()),
+                        Cell::Text(u.unit.name.clone()),
+                    ];
+                    r.extend(satisfaction_cells(&u.satisfaction));
+                    r.extend(dossier_cells(&u.dossiers));
+                    r
+                })
+                .collect(),
+        });
+        let mut h = vec!["Mã cán bộ".to_string(), "Họ và tên".into(), "Đơn vị".into()];
+        h.extend(satisfaction_headers());
+        out.push(Table {
+            key: "officials",
+            sheet: "Cán bộ".into(),
+            headers: h,
+            greyed: self.officials.iter().map(|o| o.below_min_n).collect(),
+            rows: self
+                .officials
+                .iter()
+                .map(|o| {
+                    let mut r = vec![
+                        Cell::Text(o.code.clone()),
+                        Cell::Text(o.name.clone()),
+                        Cell::Text(o.unit_name.clone()),
+                    ];
+                    r.extend(satisfaction_cells(&o.satisfaction));
+                    r
+                })
+                .collect(),
+        });
+        let mut h = vec!["Tháng".to_string()];
+        h.extend(satisfaction_headers());
+        h.extend(dossier_headers());
+        out.push(Table {
+            key: "trend",
+            sheet: "Diễn biến 24 tháng".into(),
+            headers: h,
+            greyed: self
+                .trend
+                .iter()
+                .map(|t| t.satisfaction.ballots < self.min_n)
+                .collect(),
+            rows: self
+                .trend
+                .iter()
+                .map(|t| {
+                    let mut r = vec![Cell::Text(t.month.clone())];
+                    r.extend(satisfaction_cells(&t.satisfaction));
+                    r.extend(dossier_cells(&t.dossiers));
+                    r
+                })
+                .collect(),
+        });
+        out.push(Table {
+            key: "clock",
+            sheet: "Theo giờ trong tuần".into(),
+            headers: [
+                "Thứ",
+                "Giờ",
+                "Số phiếu",
+                "Hài lòng trở lên",
+                "Tỷ lệ hài lòng (%)",
+            ]
+            .map(String::from)
+            .to_vec(),
+            greyed: self.clock.iter().map(|c| c.ballots < self.min_n).collect(),
+            rows: self
+                .clock
+                .iter()
+                .map(|c| {
+                    vec![
+                        Cell::Text(weekday_vi(c.weekday).into()),
+                        Cell::Text(format!("{:02}:00–{:02}:59", c.hour, c.hour)),
+                        Cell::Count(c.ballots),
+                        Cell::Count(c.satisfied),
+                        Cell::Pct(crate::domain::stats::share(c.satisfied, c.ballots)),
+                    ]
+                })
+                .collect(),
+        });
+        out
+    }
+}

@@ -1,0 +1,174 @@
+//! Reads across many units or people at once, with their names: sub-units, rankings of all
+//! communes, counters and officials of a dashboard. Each is one query over the aggregates.
+
+use super::aggregates::{IdLevelRow, keys_list, level_counts};
+use super::{Result, SUBTREE_CTE, Store, with_pool};
+use crate::domain::aggregate::{DossierCounts, LevelCounts};
+use crate::domain::period::BucketKey;
+
+/// Which units a multi-unit read covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitSet {
+    /// The direct sub-units of a unit.
+    ChildrenOf(i64),
+    /// Every unit of a level ("commune") inside a subtree, or in the whole country.
+    LevelWithin(&'static str, Option<i64>),
+}
+
+impl UnitSet {
+    /// A CTE prefix, a condition on `units u`, and the id `$1` binds to (if any).
+    fn sql(self) -> (&'static str, String, Option<i64>) {
+        match self {
+            UnitSet::ChildrenOf(id) => ("", "u.parent_id = $1".into(), Some(id)),
+            UnitSet::LevelWithin(level, None) => ("", format!("u.level = '{level}'"), None),
+            UnitSet::LevelWithin(level, Some(root)) => (
+                SUBTREE_CTE,
+                format!("u.level = '{level}' AND u.id IN (SELECT id FROM subtree)"),
+                Some(root),
+            ),
+        }
+    }
+}
+
+/// A unit as a row label.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct UnitLabel {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    /// The unit above (a commune's province), for national lists.
+    pub parent_name: Option<String>,
+}
+
+/// A person or counter as a row label.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Label {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    /// Where they belong (the official's unit, the counter's service centre).
+    pub place: String,
+}
+
+const LEVEL_SUMS: &str = "CAST(COALESCE(SUM(a.l1), 0) AS BIGINT), CAST(COALESCE(SUM(a.l2), 0) AS BIGINT), CAST(COALESCE(SUM(a.l3), 0) AS BIGINT),
+    CAST(COALESCE(SUM(a.l4), 0) AS BIGINT), CAST(COALESCE(SUM(a.l5), 0) AS BIGINT), CAST(COALESCE(SUM(a.top_offered), 0) AS BIGINT),
+    CAST(COALESCE(SUM(a.flagged), 0) AS BIGINT)";
+
+impl Store {
+    /// Whole-unit rating counts of every unit in `set` over `buckets`, units without ratings
+    /// included (with zeros): a commune nobody rated is a finding, not a gap.
+    pub async fn units_satisfaction(
+        &self,
+        set: UnitSet,
+        buckets: &[BucketKey],
+    ) -> Result<Vec<(UnitLabel, LevelCounts)>> {
+        let (cte, cond, bind) = set.sql();
+        let sql = format!(
+            "{cte} SELECT u.id, {LEVEL_SUMS}
+             FROM units u LEFT JOIN rating_agg a
+               ON a.unit_id = u.id AND a.dim = 0 AND a.key = 0 AND a.question = '' AND a.bucket IN ({})
+             WHERE {cond} GROUP BY u.id",
+            keys_list(buckets)
+        );
+        let rows: Vec<IdLevelRow<i64>> = with_pool!(self, p => {
+            let mut q = sqlx::query_as(&sql);
+            if let Some(b) = bind {
+                q = q.bind(b);
+            }
+            q.fetch_all(p).await
+        })?;
+        let labels = self.unit_labels(set).await?;
+        let counts: std::collections::HashMap<i64, LevelCounts> = rows
+            .into_iter()
+            .map(|r| (r.0, level_counts((r.1, r.2, r.3, r.4, r.5, r.6, r.7))))
+            .collect();
+        Ok(labels
+            .into_iter()
+            .map(|l| {
+                let c = counts.get(&l.id).copied().unwrap_or_default();
+                (l, c)
+            })
+            .collect())
+    }
+
+    /// The units of a set with their parent's name, by code.
+    pub async fn unit_labels(&self, set: UnitSet) -> Result<Vec<UnitLabel>> {
+        let (cte, cond, bind) = set.sql();
+        let sql = format!(
+            "{cte} SELECT u.id, u.code, u.name, u.level, p.name AS parent_name
+             FROM units u LEFT JOIN units p ON p.id = u.parent_id
+             WHERE {cond} ORDER BY u.code"
+        );
+        Ok(with_pool!(self, p => {
+            let mut q = sqlx::query_as(&sql);
+            if let Some(b) = bind {
+                q = q.bind(b);
+            }
+            q.fetch_all(p).await
+        })?)
+    }
+
+    /// Whole-unit dossier counts of every unit in `set` over `buckets` (open and overdue
+    /// differences left out: they are read per month end).
+    pub async fn units_dossiers(
+        &self,
+        set: UnitSet,
+        buckets: &[BucketKey],
+    ) -> Result<Vec<(i64, DossierCounts)>> {
+        let (cte, cond, bind) = set.sql();
+        let sums = DossierCounts::COLUMNS[..7]
+            .iter()
+            .map(|c| format!("CAST(SUM(a.{c}) AS BIGINT)"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "{cte} SELECT a.unit_id, {sums} FROM dossier_agg a JOIN units u ON u.id = a.unit_id
+             WHERE a.bucket IN ({}) AND a.dim = 0 AND a.key = 0 AND {cond} GROUP BY a.unit_id",
+            keys_list(buckets)
+        );
+        type Row = (i64, i64, i64, i64, i64, i64, i64, i64);
+        let rows: Vec<Row> = with_pool!(self, p => {
+            let mut q = sqlx::query_as(&sql);
+            if let Some(b) = bind {
+                q = q.bind(b);
+            }
+            q.fetch_all(p).await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                (
+                    r.0,
+                    DossierCounts::from_values([r.1, r.2, r.3, r.4, r.5, r.6, r.7, 0, 0]),
+                )
+            })
+            .collect())
+    }
+
+    /// Names of officials by id.
+    pub async fn official_labels(&self, ids: &[i64]) -> Result<Vec<Label>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT o.id, o.code, o.full_name AS name, u.name AS place
+             FROM officials o JOIN units u ON u.id = o.unit_id WHERE o.id IN ({})",
+            ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+        );
+        Ok(with_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?)
+    }
+
+    /// Names of counters by id.
+    pub async fn counter_labels(&self, ids: &[i64]) -> Result<Vec<Label>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT k.id, k.code, k.name, c.name AS place
+             FROM counters k JOIN service_centers c ON c.id = k.service_center_id WHERE k.id IN ({})",
+            ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+        );
+        Ok(with_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?)
+    }
+}
