@@ -107,6 +107,7 @@ async fn main() {
     println!(
         "views on {backend}: {ratings} ratings, {dossiers} dossiers; province {pname}, commune {cname}, month {month}; {RUNS} warm runs each"
     );
+    println!("TARGET {{\"province\":{province},\"commune\":{commune},\"month\":\"{month}\"}}");
     let province_unit = store.unit(province).await.unwrap();
     let commune_unit = store.unit(commune).await.unwrap();
     let m = Period::month(month);

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 pub mod admin;
 pub mod demo;
 pub mod demo_procedures;
+pub mod export;
 pub mod import;
 pub mod rebuild;
 pub mod serve;
@@ -41,6 +42,11 @@ pub enum Command {
     Import {
         #[command(subcommand)]
         what: import::ImportWhat,
+    },
+    /// Write raw rows as CSV for analysis with other tools.
+    Export {
+        #[command(subcommand)]
+        what: export::ExportWhat,
     },
     /// Recompute the report aggregates from raw ratings and dossiers.
     Rebuild,
@@ -89,6 +95,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import { what } => import::run(&cli.database_url, what).await,
         Command::Demo { command } => demo::run(&cli.database_url, command).await,
         Command::Rebuild => rebuild::run(&cli.database_url).await,
+        Command::Export { what } => export::run(&cli.database_url, what).await,
     }
 }
 

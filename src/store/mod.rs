@@ -18,6 +18,7 @@ pub mod dashboards;
 pub mod dossier_import;
 pub mod dossier_steps;
 pub mod dossiers;
+pub mod export;
 pub mod forms;
 pub mod kiosks;
 pub mod officials;
