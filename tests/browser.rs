@@ -1016,3 +1016,113 @@ async fn a_receipt_rating_sent_while_offline_arrives_once() {
         .await;
     assert_eq!(queued, json!("[]"));
 }
+
+#[tokio::test]
+async fn an_inspector_reads_the_dashboard_drills_down_and_ranks() {
+    use hailong::domain::form::ValidRating;
+    use hailong::domain::scale::{Level, Scale};
+    use hailong::store::ratings::{Channel, NewRating};
+
+    let db = database(false).await;
+    // 45 ballots in commune A (37 satisfied), 40 in commune B (36 satisfied), this month.
+    let now = common::now_ms() - 60_000;
+    let s = &db.seed;
+    let mut batch = Vec::new();
+    for (i, (unit, official, level)) in
+        std::iter::repeat_n((s.commune_a, s.official1, Level::SATISFIED), 37)
+            .chain(std::iter::repeat_n(
+                (s.commune_a, s.official1, Level::DISSATISFIED),
+                8,
+            ))
+            .chain(std::iter::repeat_n(
+                (s.commune_b, s.official_b, Level::VERY_SATISFIED),
+                36,
+            ))
+            .chain(std::iter::repeat_n(
+                (s.commune_b, s.official_b, Level::DISSATISFIED),
+                4,
+            ))
+            .enumerate()
+    {
+        batch.push(NewRating {
+            idempotency_key: format!("d{i}"),
+            channel: Channel::Kiosk,
+            device_id: None,
+            counter_id: None,
+            session_id: None,
+            official_id: Some(official),
+            unit_id: unit,
+            form_version_id: s.form_version_id,
+            scale: Scale::Three,
+            rating: ValidRating {
+                headline: level,
+                answers: vec![("attitude".into(), level)],
+                reasons: vec![],
+                comment: None,
+            },
+            dossier_code: None,
+            rated_at: now,
+            received_at: now,
+            repeat_window_ms: 0,
+        });
+    }
+    db.store.ratings_import(&batch).await.unwrap();
+    let server = Server::start(free_port(), &db.url, &db.log).await;
+    let b = Browser::start().await;
+    b.goto(&format!("{}/login", server.base())).await;
+    b.type_into("input[name=username]", "inspector").await;
+    b.type_into("input[name=password]", common::PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.wait_text("Đăng xuất").await;
+
+    // The province's dashboard from the menu: 73 of 85 = 85,9%, with its charts.
+    b.click("nav.mainnav a[href='/dashboard']").await;
+    b.wait_for("[data-figure=satisfaction]").await;
+    let text = b.text().await;
+    assert!(
+        text.contains("Tỉnh Khánh Hòa") && text.contains("85,9%"),
+        "{text}"
+    );
+    assert!(
+        !b.find_all("svg.chart-line").await.is_empty(),
+        "trend chart drawn"
+    );
+    assert!(
+        !b.find_all("svg.chart-interval").await.is_empty(),
+        "sub-units chart drawn"
+    );
+
+    // Drill down to commune A: 37 of 45 = 82,2%.
+    b.exec(
+        "for (const a of document.querySelectorAll('table a')) { if (a.textContent === 'Xã Vạn Hưng') { a.click(); return true; } } return false;",
+        json!([]),
+    )
+    .await;
+    b.wait_text("Xã Vạn Hưng ·").await;
+    assert!(b.text().await.contains("82,2%"));
+
+    // Rank the officials of the province: Lê Thị Hoa (36/40) above Nguyễn Thị Lan (37/45).
+    b.goto(&format!("{}/rankings?unit={}", server.base(), s.province))
+        .await;
+    b.wait_for("select[name=of]").await;
+    b.exec(
+        "var s = document.querySelector('select[name=of]'); s.value = 'officials'; return s.value;",
+        json!([]),
+    )
+    .await;
+    b.click("form.toolbar button[type=submit]").await;
+    b.wait_text("Lê Thị Hoa").await;
+    let text = b.text().await;
+    let (hoa, lan) = (
+        text.find("Lê Thị Hoa").unwrap(),
+        text.find("Nguyễn Thị Lan").unwrap(),
+    );
+    assert!(hoa < lan, "{text}");
+
+    // The public page, without an account.
+    b.cmd(reqwest::Method::DELETE, "/cookie", None).await;
+    b.goto(&format!("{}/public/results/{}", server.base(), s.province))
+        .await;
+    b.wait_text("Công khai kết quả đánh giá").await;
+    assert!(b.text().await.contains("85,9%"));
+}
