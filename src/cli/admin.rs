@@ -65,7 +65,10 @@ pub async fn run(database_url: &str, cmd: AdminCommand) -> anyhow::Result<()> {
         } => {
             // Checked before anything is stored, so a typo leaves no half-made account.
             if let Some(e) = &email {
-                crate::store::users::check_email(e).map_err(|e| anyhow::anyhow!("{e}"))?;
+                crate::store::users::check_email(e).map_err(|e| match e {
+                    crate::store::StoreError::Invalid(m) => anyhow::anyhow!("{} / {}", m.vi, m.en),
+                    other => anyhow::anyhow!("{other}"),
+                })?;
             }
             let role = Role::parse(&role).with_context(|| {
                 format!("unknown role '{role}' (admin, leader, official, inspector)")

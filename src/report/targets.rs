@@ -58,26 +58,19 @@ impl IndicatorStatus {
         self.n < *min_n
     }
 
-    pub fn status_label(&self, vi: &bool) -> &'static str {
-        if *vi {
-            self.status.label_vi()
-        } else {
-            self.status.label_en()
-        }
+    /// "≥ 80,0%", or "–" without a target.
+    pub fn target_vi(&self) -> String {
+        self.target_text(true)
     }
 
-    pub fn miss_label(&self, vi: &bool) -> &'static str {
-        match self.miss {
-            Some(m) if *vi => m.label_vi(),
-            Some(m) => m.label_en(),
-            None => "",
-        }
+    /// "≥ 80.0%", or "–" without a target.
+    pub fn target_en(&self) -> String {
+        self.target_text(false)
     }
 
-    /// "≥ 80,0%" / "≥ 80.0%", or "–" without a target.
-    pub fn target_text(&self, vi: &bool) -> String {
+    fn target_text(&self, vi: bool) -> String {
         match &self.target {
-            Some(t) => format!("{} {}", t.comparison.symbol(), pct_text(t.threshold, *vi)),
+            Some(t) => format!("{} {}", t.comparison.symbol(), pct_text(t.threshold, vi)),
             None => "–".into(),
         }
     }
