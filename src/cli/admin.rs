@@ -28,6 +28,9 @@ pub enum AdminCommand {
         /// Staff code of the official (role official).
         #[arg(long)]
         official: Option<String>,
+        /// Where alerts are e-mailed (leaders).
+        #[arg(long)]
+        email: Option<String>,
         #[arg(long)]
         password_stdin: bool,
     },
@@ -57,8 +60,16 @@ pub async fn run(database_url: &str, cmd: AdminCommand) -> anyhow::Result<()> {
             role,
             unit,
             official,
+            email,
             password_stdin,
         } => {
+            // Checked before anything is stored, so a typo leaves no half-made account.
+            if let Some(e) = &email {
+                crate::store::users::check_email(e).map_err(|e| match e {
+                    crate::store::StoreError::Invalid(m) => anyhow::anyhow!("{} / {}", m.vi, m.en),
+                    other => anyhow::anyhow!("{other}"),
+                })?;
+            }
             let role = Role::parse(&role).with_context(|| {
                 format!("unknown role '{role}' (admin, leader, official, inspector)")
             })?;
@@ -100,6 +111,12 @@ pub async fn run(database_url: &str, cmd: AdminCommand) -> anyhow::Result<()> {
                 .user_create(&input, &hash)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some(e) = &email {
+                store
+                    .user_set_email(id, e)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            }
             store
                 .audit(None, "user.create.cli", &input.username)
                 .await?;

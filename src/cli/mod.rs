@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod admin;
+pub mod alerts;
 pub mod demo;
 pub mod demo_procedures;
 pub mod export;
@@ -50,6 +51,11 @@ pub enum Command {
     },
     /// Recompute the report aggregates from raw ratings and dossiers.
     Rebuild,
+    /// Alerts to leaders: check targets against actuals once.
+    Alerts {
+        #[command(subcommand)]
+        command: alerts::AlertsCommand,
+    },
     /// Demo data.
     Demo {
         #[command(subcommand)]
@@ -96,6 +102,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo { command } => demo::run(&cli.database_url, command).await,
         Command::Rebuild => rebuild::run(&cli.database_url).await,
         Command::Export { what } => export::run(&cli.database_url, what).await,
+        Command::Alerts { command } => alerts::run(&cli.database_url, command).await,
     }
 }
 

@@ -38,6 +38,11 @@ pub struct ServeArgs {
     /// e.g. https://motcua.vanhung.gov.vn; default: http:// and the listen address.
     #[arg(long, env = "HAILONG_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Seconds between two checks of targets against actuals (alerts to leaders); 0: none.
+    #[arg(long, env = "HAILONG_ALERT_CHECK_SECONDS", default_value_t = 3600)]
+    pub alert_check_seconds: u64,
+    #[command(flatten)]
+    pub mail: super::alerts::MailArgs,
 }
 
 pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
@@ -63,6 +68,9 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
         public_url: args
             .public_url
             .unwrap_or_else(|| format!("http://{}", args.listen)),
+        smtp_url: args.mail.smtp_url,
+        smtp_from: args.mail.smtp_from,
+        alert_check_seconds: args.alert_check_seconds,
     };
     let app = Application::build(store.clone(), settings).await?;
     tracing::info!(addr = %app.local_addr(), database = %super::redact(database_url), backend = store.backend(), "Hài Lòng is serving");

@@ -16,6 +16,7 @@ pub mod role;
 pub mod scale;
 pub mod scoring;
 pub mod stats;
+pub mod target;
 pub mod text;
 pub mod time;
 pub mod unit;

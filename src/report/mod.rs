@@ -7,6 +7,7 @@ pub mod figures;
 pub mod official_month;
 pub mod ranking;
 pub mod table;
+pub mod targets;
 pub mod timeliness;
 
 pub use official_month::{OfficialMonthReport, OfficialRow};

@@ -12,6 +12,7 @@ use sqlx::{PgPool, SqlitePool};
 use crate::domain::Msg;
 
 pub mod aggregates;
+pub mod alerts;
 pub mod calendar;
 pub mod counters;
 pub mod dashboards;
@@ -25,6 +26,7 @@ pub mod officials;
 pub mod procedures;
 pub mod ratings;
 pub mod reports;
+pub mod targets;
 pub mod units;
 pub mod users;
 

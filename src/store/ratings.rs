@@ -554,8 +554,18 @@ pub struct RatingWriter {
 
 const MAX_BATCH: usize = 512;
 
+/// Told the id of each rating newly stored below "neutral" (level ≤ 2), after its commit and
+/// after its submitter has the answer, so that leaders can be alerted without any kiosk waiting
+/// for it. Unbounded so that sending never blocks the writer.
+pub type UnsatisfiedHook = mpsc::UnboundedSender<i64>;
+
 impl RatingWriter {
     pub fn spawn(store: Store) -> RatingWriter {
+        Self::spawn_with(store, None)
+    }
+
+    /// As `spawn`, telling `hook` about unsatisfied ratings once they are stored.
+    pub fn spawn_with(store: Store, hook: Option<UnsatisfiedHook>) -> RatingWriter {
         // SQLite takes one writer at a time, so one task. PostgreSQL commits in parallel, so two
         // tasks overlap their round trips (measured: more lanes lose to contention on the rows
         // the foreign keys lock); each owns a share of the devices, so the repeat-press lock of
@@ -567,7 +577,7 @@ impl RatingWriter {
         let queues = (0..writers)
             .map(|_| {
                 let (tx, rx) = mpsc::channel::<Job>(8192);
-                tokio::spawn(run_writer(store.clone(), rx));
+                tokio::spawn(run_writer(store.clone(), rx, hook.clone()));
                 tx
             })
             .collect();
@@ -585,8 +595,18 @@ impl RatingWriter {
     }
 }
 
-async fn run_writer(store: Store, mut rx: mpsc::Receiver<Job>) {
+async fn run_writer(store: Store, mut rx: mpsc::Receiver<Job>, hook: Option<UnsatisfiedHook>) {
     let mut jobs: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    let mut unsatisfied: Vec<i64> = Vec::new();
+    // Answers first, then the hook: the acknowledgement never waits on alerting.
+    let answer = |job: Job, res: SubmitResult, unsatisfied: &mut Vec<i64>| {
+        if let Ok(Saved::Created(id)) = res
+            && job.rating.rating.headline.value() <= 2
+        {
+            unsatisfied.push(id);
+        }
+        let _ = job.reply.send(res);
+    };
     loop {
         if rx.recv_many(&mut jobs, MAX_BATCH).await == 0 {
             return;
@@ -600,7 +620,7 @@ async fn run_writer(store: Store, mut rx: mpsc::Receiver<Job>) {
         match r0 {
             Ok(results) => {
                 for (job, res) in jobs.drain(..).zip(results) {
-                    let _ = job.reply.send(res);
+                    answer(job, res, &mut unsatisfied);
                 }
             }
             Err(e) => {
@@ -615,9 +635,17 @@ async fn run_writer(store: Store, mut rx: mpsc::Receiver<Job>) {
                             Err(SubmitError::Store(e))
                         }
                     };
-                    let _ = job.reply.send(res);
+                    answer(job, res, &mut unsatisfied);
                 }
             }
+        }
+        if let Some(hook) = &hook {
+            for id in unsatisfied.drain(..) {
+                // A closed receiver means alerting has stopped; the ratings are stored anyway.
+                let _ = hook.send(id);
+            }
+        } else {
+            unsatisfied.clear();
         }
     }
 }

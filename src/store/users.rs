@@ -20,6 +20,8 @@ pub struct User {
     /// The official this account belongs to (role official).
     pub official_id: Option<i64>,
     pub disabled: bool,
+    /// Where alerts are e-mailed; none: alerts stay in the application only.
+    pub email: Option<String>,
 }
 
 impl User {
@@ -47,7 +49,7 @@ pub struct Session {
 }
 
 const USER_COLS: &str =
-    "id, username, display_name, password_hash, role, unit_id, official_id, disabled";
+    "id, username, display_name, password_hash, role, unit_id, official_id, disabled, email";
 
 fn check(input: &UserInput) -> Result<()> {
     let u = input.username.trim();
@@ -77,7 +79,45 @@ fn check(input: &UserInput) -> Result<()> {
     Ok(())
 }
 
+/// An e-mail address as typed: trimmed, empty for none. Only its shape is checked here; the
+/// mail server has the last word.
+pub fn check_email(s: &str) -> Result<Option<String>> {
+    let e = s.trim();
+    if e.is_empty() {
+        return Ok(None);
+    }
+    let ok = e.len() <= 254
+        && !e
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"()[]\\".contains(c))
+        && matches!(e.split_once('@'), Some((local, domain))
+            if !local.is_empty() && domain.contains('.') && !domain.contains('@')
+                && !domain.starts_with('.') && !domain.ends_with('.'));
+    if ok {
+        Ok(Some(e.to_string()))
+    } else {
+        Err(StoreError::invalid(
+            format!("Địa chỉ thư điện tử '{e}' không hợp lệ"),
+            format!("'{e}' is not a valid e-mail address"),
+        ))
+    }
+}
+
 impl Store {
+    /// Sets or clears (empty) the address alerts are e-mailed to.
+    pub async fn user_set_email(&self, id: i64, email: &str) -> Result<()> {
+        let email = check_email(email)?;
+        let n = with_pool!(self, p => sqlx::query("UPDATE users SET email = $2 WHERE id = $1")
+            .bind(id).bind(email).execute(p).await.map(|r| r.rows_affected()))?;
+        if n == 0 {
+            return Err(StoreError::not_found(
+                format!("Không có tài khoản số {id}"),
+                format!("No account {id}"),
+            ));
+        }
+        Ok(())
+    }
+
     pub async fn user_create(&self, input: &UserInput, password_hash: &str) -> Result<i64> {
         check(input)?;
         let name = input.username.trim().to_lowercase();
@@ -192,5 +232,30 @@ impl Store {
     pub async fn session_delete(&self, token: &str) -> Result<()> {
         with_pool!(self, p => sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_email;
+
+    #[test]
+    fn email_addresses_are_checked_for_shape() {
+        assert_eq!(
+            check_email("  lanhdao@vanhung.gov.vn ").unwrap().as_deref(),
+            Some("lanhdao@vanhung.gov.vn")
+        );
+        assert_eq!(check_email("").unwrap(), None);
+        for bad in [
+            "lanhdao",
+            "a@b",
+            "a b@c.vn",
+            "a@b@c.vn",
+            "<a@b.vn>",
+            "a@.vn",
+            "a@b.vn,c@d.vn",
+        ] {
+            assert!(check_email(bad).is_err(), "{bad}");
+        }
     }
 }

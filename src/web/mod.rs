@@ -50,6 +50,12 @@ pub struct Settings {
     pub demo: bool,
     /// The address citizens reach the service at, printed in receipts' QR codes.
     pub public_url: String,
+    /// Where alert e-mails go (`smtps://user:password@host:465`); none: they are logged.
+    pub smtp_url: Option<String>,
+    /// The sender of alert e-mails, e.g. `Hài Lòng <canhbao@khanhhoa.gov.vn>`.
+    pub smtp_from: Option<String>,
+    /// Seconds between two checks of targets against actuals; 0: no periodic check.
+    pub alert_check_seconds: u64,
 }
 
 impl Default for Settings {
@@ -64,6 +70,9 @@ impl Default for Settings {
             session_hours: 12,
             public_url: "http://127.0.0.1:8080".into(),
             demo: false,
+            smtp_url: None,
+            smtp_from: None,
+            alert_check_seconds: 3600,
         }
     }
 }
@@ -76,6 +85,8 @@ pub struct Inner {
     /// Wrong receipt secrets (public look-up) and online registrations, per address.
     pub lookup_limiter: auth::FailureLimiter,
     pub kiosk_cache: kiosk::KioskCache,
+    /// Raises and e-mails alerts; fed by the rating writer.
+    pub alerter: crate::alerts::Alerter,
 }
 
 #[derive(Clone)]
@@ -89,15 +100,35 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, settings: Settings) -> AppState {
-        AppState(Arc::new(Inner {
-            writer: RatingWriter::spawn(store.clone()),
+    /// The state and its background work; fails only on an unusable SMTP configuration.
+    pub fn new(store: Store, settings: Settings) -> std::io::Result<AppState> {
+        let notifier = crate::notify::Notifier::from_config(
+            settings.smtp_url.as_deref(),
+            settings.smtp_from.as_deref(),
+        )
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+        tracing::info!(mail = %notifier.describe(), "alert e-mails");
+        let alerter = crate::alerts::Alerter::new(
+            store.clone(),
+            Arc::new(notifier),
+            settings.min_n,
+            &settings.public_url,
+        );
+        let (hook, unsatisfied) = tokio::sync::mpsc::unbounded_channel();
+        crate::alerts::spawn_rating_alerts(
+            alerter.clone(),
+            unsatisfied,
+            crate::domain::time::now_ms(),
+        );
+        Ok(AppState(Arc::new(Inner {
+            writer: RatingWriter::spawn_with(store.clone(), Some(hook)),
+            alerter,
             login_limiter: auth::LoginLimiter::new(settings.login_attempts_per_minute),
             lookup_limiter: auth::FailureLimiter::new(10, Duration::from_secs(600)),
             kiosk_cache: kiosk::KioskCache::default(),
             store,
             settings,
-        }))
+        })))
     }
 }
 
@@ -243,7 +274,11 @@ pub struct Application {
 impl Application {
     pub async fn build(store: Store, settings: Settings) -> std::io::Result<Application> {
         let listener = TcpListener::bind(settings.listen).await?;
-        let state = AppState::new(store, settings);
+        let every = settings.alert_check_seconds;
+        let state = AppState::new(store, settings)?;
+        if every > 0 {
+            crate::alerts::spawn_target_checks(state.alerter.clone(), Duration::from_secs(every));
+        }
         Ok(Application {
             listener,
             router: router(state),

@@ -55,7 +55,7 @@ fn level_row(label: &str, s: &Satisfaction) -> (String, Vec<u64>) {
     (label.to_string(), s.levels.iter().rev().copied().collect())
 }
 
-fn trend_chart(d: &Dashboard) -> String {
+fn trend_chart(d: &Dashboard, target: Option<(f64, String)>) -> String {
     let x: Vec<String> = d.trend.iter().map(|t| trend_label(&t.month)).collect();
     let ok = |s: &Satisfaction| s.ballots >= d.min_n;
     line_chart_of(
@@ -93,16 +93,22 @@ fn trend_chart(d: &Dashboard) -> String {
                 dashed: true,
             },
         ],
+        target,
     )
 }
 
-fn line_chart_of(title: &str, x_labels: Vec<String>, series: Vec<Series>) -> String {
+fn line_chart_of(
+    title: &str,
+    x_labels: Vec<String>,
+    series: Vec<Series>,
+    target: Option<(f64, String)>,
+) -> String {
     charts::line_chart(&LineChart {
         title: title.into(),
         x_labels,
         series,
         y: YAxis::Percent,
-        target: None,
+        target,
     })
 }
 
@@ -189,6 +195,7 @@ struct DashboardPage {
     sub_units_svg: String,
     prev: String,
     next: String,
+    targets: crate::report::targets::TargetStatus,
 }
 
 impl DashboardPage {
@@ -261,10 +268,12 @@ async fn dashboard_page(
             .collect(),
         d.min_n,
     );
+    let targets = crate::report::targets::TargetStatus::for_dashboard(&state.store, &d).await?;
     Ok(html(&DashboardPage {
         page: ctx.page("Bảng điều hành", "Dashboard", "dashboard"),
         query: format!("unit={}&period={}&min_n={}", d.unit_id, d.period, d.min_n),
-        trend_svg: trend_chart(&d),
+        trend_svg: trend_chart(&d, targets.chart_target()),
+        targets,
         questions_svg: questions_chart(&d),
         clock_svg: clock_chart(&d),
         sub_units_svg: if sub_rows.is_empty() {
@@ -441,7 +450,7 @@ async fn monthly_report(
     let today = crate::domain::time::local_time(crate::domain::time::now_ms()).date();
     Ok(html(&MonthlyPage {
         page: ctx.page("Báo cáo tháng", "Monthly report", "dashboard"),
-        trend_svg: trend_chart(&d),
+        trend_svg: trend_chart(&d, None),
         today: format!(
             "ngày {:02} tháng {:02} năm {}",
             chrono::Datelike::day(&today),

@@ -15,6 +15,7 @@ use super::error::WebError;
 use crate::domain::msg::Lang;
 use crate::domain::role::Role;
 
+pub mod alerts;
 pub mod calendar;
 pub mod counters;
 pub mod dashboards;
@@ -28,6 +29,7 @@ pub mod procedures;
 pub mod ratings;
 mod reports;
 pub mod signin;
+pub mod targets;
 pub mod units;
 pub mod users;
 
@@ -65,6 +67,8 @@ pub struct Ctx {
     pub lang: Lang,
     pub user: Option<CurrentUser>,
     pub path: String,
+    /// Unread alerts of a leader (the only role alerts are sent to), for the top bar.
+    pub alerts_unread: Option<i64>,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -80,7 +84,17 @@ impl FromRequestParts<AppState> for Ctx {
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".into());
-        Ok(Ctx { lang, user, path })
+        let alerts_unread = match &user {
+            // A failed count must not cost the page: the inbox itself shows the truth.
+            Some(u) if u.role() == Role::Leader => state.store.alerts_unread(u.user.id).await.ok(),
+            _ => None,
+        };
+        Ok(Ctx {
+            lang,
+            user,
+            path,
+            alerts_unread,
+        })
     }
 }
 
@@ -107,6 +121,7 @@ impl Ctx {
                 .unwrap_or_default(),
             nav,
             path: self.path.clone(),
+            alerts_unread: self.alerts_unread,
         }
     }
 }
@@ -120,6 +135,7 @@ pub struct Page {
     pub csrf: String,
     pub nav: &'static str,
     pub path: String,
+    pub alerts_unread: Option<i64>,
 }
 
 impl Page {
@@ -144,6 +160,13 @@ impl Page {
     }
     pub fn is_official(&self) -> bool {
         self.role == Some(Role::Official)
+    }
+    /// Whether the top bar links to the alert inbox (leaders receive alerts).
+    pub fn receives_alerts(&self) -> bool {
+        self.alerts_unread.is_some()
+    }
+    pub fn unread_alerts(&self) -> i64 {
+        self.alerts_unread.unwrap_or(0)
     }
     pub fn role_label(&self) -> &'static str {
         match (self.role, self.lang) {
@@ -363,6 +386,8 @@ pub fn router() -> Router<AppState> {
         .route("/officials/{id}/photo", get(official_photo))
         .merge(units::router())
         .merge(calendar::router())
+        .merge(targets::router())
+        .merge(alerts::router())
         .merge(reports::router())
         .merge(dashboards::router())
         .merge(officials::router())

@@ -13,7 +13,7 @@ use super::officials::{checked, fixable};
 use super::{Ctx, Page, html};
 use crate::domain::Msg;
 use crate::domain::role::Role;
-use crate::store::users::{User, UserInput};
+use crate::store::users::{User, UserInput, check_email};
 use crate::web::AppState;
 use crate::web::auth::{CurrentUser, require_admin};
 use crate::web::error::WebError;
@@ -65,6 +65,7 @@ struct Editor {
     role: String,
     unit_code: String,
     official_code: String,
+    email: String,
     disabled: bool,
     error: Option<String>,
 }
@@ -77,6 +78,7 @@ impl Editor {
             role: "leader".into(),
             unit_code: String::new(),
             official_code: String::new(),
+            email: String::new(),
             disabled: false,
             error: None,
         }
@@ -89,6 +91,7 @@ impl Editor {
             role: f.role.clone(),
             unit_code: f.unit_code.clone(),
             official_code: f.official_code.clone(),
+            email: f.email.clone(),
             disabled: checked(&f.disabled),
             error: Some(error),
         }
@@ -164,6 +167,9 @@ struct UserForm {
     /// The official's staff code (role official).
     #[serde(default)]
     official_code: String,
+    /// Where alerts are e-mailed; empty for none.
+    #[serde(default)]
+    email: String,
     #[serde(default)]
     password: String,
     disabled: Option<String>,
@@ -240,8 +246,10 @@ async fn hash_password(password: &str) -> Result<String, WebError> {
 
 async fn do_create(state: &AppState, me: &CurrentUser, f: &UserForm) -> Result<i64, WebError> {
     let input = f.input(state, f.username.trim().to_string()).await?;
+    check_email(&f.email)?;
     let hash = hash_password(&f.password).await?;
     let id = state.store.user_create(&input, &hash).await?;
+    state.store.user_set_email(id, &f.email).await?;
     state
         .store
         .audit(
@@ -311,6 +319,7 @@ async fn render_edit(
         role: v.u.role.clone(),
         unit_code: v.unit_code.clone(),
         official_code: v.official_code.clone(),
+        email: v.u.email.clone().unwrap_or_default(),
         disabled: v.u.disabled,
         error: None,
     });
@@ -368,6 +377,8 @@ async fn do_update(
 ) -> Result<(), WebError> {
     let old = state.store.user(id).await?;
     let input = f.input(state, old.username.clone()).await?;
+    // Checked before anything is saved, so a typo in the address leaves the account as it was.
+    check_email(&f.email)?;
     let disabled = checked(&f.disabled);
     if me.user.id == id && (disabled || input.role != Role::Admin) {
         return Err(invalid(
@@ -376,6 +387,7 @@ async fn do_update(
         ));
     }
     state.store.user_update(id, &input, disabled).await?;
+    state.store.user_set_email(id, &f.email).await?;
     state
         .store
         .audit(
