@@ -65,7 +65,7 @@ pub enum Metric {
     SatisfactionRate,
     /// Ballots at "rất hài lòng" / ballots.
     VerySatisfiedShare,
-    /// Dossiers finished early or on time / dossiers finished.
+    /// Dossiers finished early or on time / (finished + unfinished and overdue), DOMAIN §6.
     OnTimeRate,
     /// 1 − on_time_rate, over the same dossiers.
     LateRate,

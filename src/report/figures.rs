@@ -28,6 +28,8 @@ pub struct Satisfaction {
     pub very_satisfied: u64,
     /// Very satisfied / ballots on a scale that offers it (2-level ballots cannot say so).
     pub very_satisfied_share: Option<f64>,
+    /// Ballots on a scale that offers "very satisfied": the n of very_satisfied_share.
+    pub very_satisfied_of: u64,
     /// Ballots flagged as misuse: excluded above, reported here.
     pub flagged: u64,
 }
@@ -51,6 +53,7 @@ impl Satisfaction {
             high: p.high,
             very_satisfied: levels[4],
             very_satisfied_share: share(levels[4], nonneg(c.top_offered)),
+            very_satisfied_of: nonneg(c.top_offered),
             flagged: nonneg(c.flagged),
         }
     }

@@ -24,6 +24,7 @@ pub mod officials;
 pub mod procedures;
 pub mod ratings;
 pub mod reports;
+pub mod scoring;
 pub mod units;
 pub mod users;
 
