@@ -27,6 +27,7 @@ pub mod officials;
 pub mod procedures;
 pub mod ratings;
 mod reports;
+pub mod scorecards;
 pub mod signin;
 pub mod units;
 pub mod users;
@@ -365,6 +366,7 @@ pub fn router() -> Router<AppState> {
         .merge(calendar::router())
         .merge(reports::router())
         .merge(dashboards::router())
+        .merge(scorecards::router())
         .merge(officials::router())
         .merge(counters::router())
         .merge(kiosks::router())
