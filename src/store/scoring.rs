@@ -122,12 +122,13 @@ pub struct DossierRecord {
     pub supplement_count: i32,
     /// The citizen's attitude answer (or headline level) of its unflagged rating.
     pub attitude: Option<i16>,
-    /// Inter-agency steps in order: (due, finished).
-    pub steps: Vec<(Option<Millis>, Option<Millis>)>,
+    /// Inter-agency steps in order.
+    pub steps: Vec<StepSpan>,
 }
 
 #[derive(sqlx::FromRow)]
 struct ModelRow {
+    key: String,
     version: i32,
     definition: String,
     created_by: Option<i64>,
@@ -143,6 +144,16 @@ struct EntryRow {
     entered_by: Option<i64>,
     entered_by_name: Option<String>,
     entered_at: Millis,
+}
+
+/// An inter-agency step's due and finish times.
+pub type StepSpan = (Option<Millis>, Option<Millis>);
+
+#[derive(sqlx::FromRow)]
+struct StepRow {
+    dossier_id: i64,
+    due_at: Option<Millis>,
+    finished_at: Option<Millis>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -181,7 +192,8 @@ fn no_model(key: &str, version: Option<u32>) -> StoreError {
     }
 }
 
-fn parse_stored(key: &str, r: &ModelRow) -> Result<ScoringModel> {
+fn parse_stored(r: &ModelRow) -> Result<ScoringModel> {
+    let key = r.key.as_str();
     let m = ScoringModel::parse(&r.definition).map_err(|e| corrupt(key, r.version, e.msg()))?;
     if m.key != key || i64::from(m.version) != i64::from(r.version) {
         return Err(corrupt(
@@ -196,7 +208,7 @@ fn parse_stored(key: &str, r: &ModelRow) -> Result<ScoringModel> {
     Ok(m)
 }
 
-const MODEL_SELECT: &str = "SELECT m.version, m.definition, m.created_by,
+const MODEL_SELECT: &str = "SELECT m.key, m.version, m.definition, m.created_by,
     u.display_name AS created_by_name, m.created_at
     FROM scoring_models m LEFT JOIN users u ON u.id = m.created_by";
 
@@ -224,43 +236,32 @@ impl Store {
     /// Every version of every model, by key, newest version first.
     pub async fn scoring_models(&self) -> Result<Vec<ModelVersionInfo>> {
         let read = || async {
-            let rows: Vec<(String, i32, String, Option<i64>, Option<String>, Millis)> = with_pool!(self, p => sqlx::query_as(
-                    "SELECT m.key, m.version, m.definition, m.created_by,
-                        u.display_name AS created_by_name, m.created_at
-                     FROM scoring_models m LEFT JOIN users u ON u.id = m.created_by
-                     ORDER BY m.key, m.version DESC").fetch_all(p).await)?;
+            let sql = format!("{MODEL_SELECT} ORDER BY m.key, m.version DESC");
+            let rows: Vec<ModelRow> =
+                with_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?;
             Ok::<_, StoreError>(rows)
         };
         let mut rows = read().await?;
         if default_models()
             .iter()
-            .any(|d| !rows.iter().any(|r| r.0 == d.key))
+            .any(|d| !rows.iter().any(|r| r.key == d.key))
         {
             self.scoring_defaults_ensure().await?;
             rows = read().await?;
         }
         rows.into_iter()
-            .map(
-                |(key, version, definition, created_by, created_by_name, created_at)| {
-                    let row = ModelRow {
-                        version,
-                        definition,
-                        created_by,
-                        created_by_name,
-                        created_at,
-                    };
-                    let m = parse_stored(&key, &row)?;
-                    Ok(ModelVersionInfo {
-                        key,
-                        version: m.version,
-                        name_vi: m.name_vi,
-                        name_en: m.name_en,
-                        kind: m.kind,
-                        created_by_name: row.created_by_name,
-                        created_at: row.created_at,
-                    })
-                },
-            )
+            .map(|row| {
+                let m = parse_stored(&row)?;
+                Ok(ModelVersionInfo {
+                    key: row.key,
+                    version: m.version,
+                    name_vi: m.name_vi,
+                    name_en: m.name_en,
+                    kind: m.kind,
+                    created_by_name: row.created_by_name,
+                    created_at: row.created_at,
+                })
+            })
             .collect()
     }
 
@@ -292,7 +293,7 @@ impl Store {
             return Err(no_model(key, version));
         };
         Ok(StoredModel {
-            model: parse_stored(key, &row)?,
+            model: parse_stored(&row)?,
             created_by: row.created_by,
             created_by_name: row.created_by_name,
             created_at: row.created_at,
@@ -469,7 +470,7 @@ impl Store {
              FROM dossier_steps s JOIN dossiers d ON d.id = s.dossier_id
              WHERE {filter} ORDER BY s.dossier_id, s.seq"
         );
-        let (rows, steps): (Vec<DossierRow>, Vec<(i64, Option<Millis>, Option<Millis>)>) = with_pool!(self, p => {
+        let (rows, steps): (Vec<DossierRow>, Vec<StepRow>) = with_pool!(self, p => {
             let mut tx = p.begin().await?;
             let rows = sqlx::query_as(&dossiers_sql)
                 .bind(root).bind(start).bind(end).fetch_all(&mut *tx).await?;
@@ -478,10 +479,13 @@ impl Store {
             tx.commit().await?;
             Ok::<_, StoreError>((rows, steps))
         })?;
-        let mut by_dossier: std::collections::HashMap<i64, Vec<(Option<Millis>, Option<Millis>)>> =
+        let mut by_dossier: std::collections::HashMap<i64, Vec<StepSpan>> =
             std::collections::HashMap::new();
-        for (id, due, finished) in steps {
-            by_dossier.entry(id).or_default().push((due, finished));
+        for s in steps {
+            by_dossier
+                .entry(s.dossier_id)
+                .or_default()
+                .push((s.due_at, s.finished_at));
         }
         Ok(rows
             .into_iter()
