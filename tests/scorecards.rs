@@ -620,6 +620,24 @@ async fn an_invalid_model_is_refused_naming_the_group_and_nothing_is_stored() {
         .filter(|v| v["key"] == "qd766")
         .count();
     assert_eq!(qd, 1, "nothing stored");
+    // The API is documented.
+    let spec: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/scorecards",
+        "/api/v1/scorecards/entries",
+        "/api/v1/scoring-models",
+        "/api/v1/scoring-models/{key}",
+    ] {
+        assert!(spec["paths"][path].is_object(), "{path} undocumented");
+    }
     let page = app
         .get_as(&admin, "/scorecards/models")
         .await

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::{Ctx, Page, html, url_encode};
 use crate::domain::Msg;
 use crate::domain::msg::Lang;
-use crate::domain::scoring::{Basis, ModelKind, format_points};
+use crate::domain::scoring::{Basis, Circular01Column, ModelKind, format_points};
 use crate::report::scorecard::{EnteredPoints, Scorecard};
 use crate::report::table;
 use crate::store::scoring::{EntryChange, EntryColumn, ModelVersionInfo};
@@ -112,6 +112,14 @@ impl CardPage {
     }
     fn pct(&self, v: &Option<f64>) -> String {
         self.page.pct(v)
+    }
+    /// A Circular 01 column's total, "–" while nothing is in it.
+    fn col_total(&self, c: &Circular01Column) -> String {
+        if c.present == 0 {
+            "–".into()
+        } else {
+            self.pts(&c.total)
+        }
     }
     fn msg(&self, m: &Msg) -> String {
         m.get(self.lang()).to_string()
