@@ -5,8 +5,10 @@
 
 use serde::Serialize;
 
-use super::calendar::Timeliness;
+use super::calendar::{Timeliness, classify};
+use super::dossier::Status;
 use super::scale::Level;
+use super::time::{Millis, local_time};
 
 /// Where an indicator's score comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -52,6 +54,44 @@ pub struct EvaluationInput {
     pub steps: Vec<Option<Timeliness>>,
     /// The citizen's answer on the official's attitude, if rated.
     pub attitude: Option<Level>,
+}
+
+impl EvaluationInput {
+    /// What a dossier's record says at `now`: its timeliness by date (none once refused,
+    /// withdrawn or stopped: there is nothing to time), its supplement requests, each
+    /// inter-agency step's timeliness, and the citizen's attitude answer (a raw level). The
+    /// dossier page and the unit's quarterly card both build the input here, so they agree.
+    pub fn of_dossier(
+        status: Status,
+        due_at: Option<Millis>,
+        finished_at: Option<Millis>,
+        supplement_count: i32,
+        steps: Vec<Option<Timeliness>>,
+        attitude: Option<i16>,
+        now: Millis,
+    ) -> EvaluationInput {
+        let timeliness = match due_at {
+            Some(due)
+                if !matches!(
+                    status,
+                    Status::Refused | Status::Withdrawn | Status::Stopped
+                ) =>
+            {
+                classify(
+                    local_time(due),
+                    finished_at.map(local_time),
+                    local_time(now),
+                )
+            }
+            _ => None,
+        };
+        EvaluationInput {
+            timeliness,
+            supplement_requests: supplement_count.max(0) as u32,
+            steps,
+            attitude: attitude.and_then(Level::new),
+        }
+    }
 }
 
 /// The nine indicators of the Circular 01/2018 form, in its order (Vietnamese, English). The one

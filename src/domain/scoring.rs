@@ -65,7 +65,7 @@ pub enum Metric {
     SatisfactionRate,
     /// Ballots at "rất hài lòng" / ballots.
     VerySatisfiedShare,
-    /// Dossiers finished early or on time / dossiers finished.
+    /// Dossiers finished early or on time / (finished + unfinished and overdue), DOMAIN §6.
     OnTimeRate,
     /// 1 − on_time_rate, over the same dossiers.
     LateRate,
@@ -1156,7 +1156,8 @@ pub fn score_circular01(
     }
     let column = |pick: fn(&Circular01Row) -> Option<f64>| {
         let values: Vec<f64> = rows.iter().filter_map(pick).collect();
-        let total = values.iter().sum();
+        // From +0.0: an empty f64 sum is −0.0, which would print as "-0,00".
+        let total = values.iter().fold(0.0, |a, b| a + b);
         let present = values.len();
         let complete = present == rows.len();
         Circular01Column {
@@ -1226,7 +1227,8 @@ pub fn round2(x: f64) -> f64 {
 
 /// Points with two decimals in the language's decimal mark ("11,33" in Vietnamese).
 pub fn format_points(x: f64, lang: Lang) -> String {
-    decimal_mark(format!("{:.2}", round2(x)), lang)
+    // + 0.0 turns a negative zero (from rounding a tiny negative) into 0.
+    decimal_mark(format!("{:.2}", round2(x) + 0.0), lang)
 }
 
 fn decimal_mark(s: String, lang: Lang) -> String {
@@ -1598,6 +1600,8 @@ mod tests {
         assert_eq!(card.computed.band, None);
         assert!(card.computed.note.is_some());
         assert_eq!(card.self_assessed.present, 0);
+        assert_eq!(format_points(card.self_assessed.total, Lang::Vi), "0,00");
+        assert_eq!(format_points(-0.001, Lang::En), "0.00");
         // A sum above two per scored ballot is a counting error, not a score.
         input.sums[1] = 21;
         input.scored[1] = 10;

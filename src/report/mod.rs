@@ -6,6 +6,7 @@ pub mod export;
 pub mod figures;
 pub mod official_month;
 pub mod ranking;
+pub mod scorecard;
 pub mod table;
 pub mod targets;
 pub mod timeliness;

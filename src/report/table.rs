@@ -12,6 +12,8 @@ pub enum Cell {
     Count(u64),
     /// A share in [0, 1]; None prints empty (a rate of nothing is not 0%).
     Pct(Option<f64>),
+    /// Points, shown with two decimals; None prints empty.
+    Num(Option<f64>),
 }
 
 #[derive(Debug, Clone)]
@@ -60,6 +62,10 @@ impl Cell {
             Cell::Text(s) => s.clone(),
             Cell::Count(n) => n.to_string(),
             Cell::Pct(v) => v.map(|x| format!("{:.1}", x * 100.0)).unwrap_or_default(),
+            // Rounded as the page rounds points, so the two never differ in the last digit.
+            Cell::Num(v) => v
+                .map(|x| format!("{:.2}", crate::domain::scoring::round2(x)))
+                .unwrap_or_default(),
         }
     }
 }
@@ -91,6 +97,10 @@ pub fn xlsx(title: &[String], tables: &[Table]) -> Result<Vec<u8>, ReportError> 
     let grey = Format::new().set_font_color(Color::Gray);
     let grey_pct = Format::new()
         .set_num_format("0.0%")
+        .set_font_color(Color::Gray);
+    let num = Format::new().set_num_format("0.00");
+    let grey_num = Format::new()
+        .set_num_format("0.00")
         .set_font_color(Color::Gray);
     for t in tables {
         let ws = wb.add_worksheet();
@@ -128,6 +138,13 @@ pub fn xlsx(title: &[String], tables: &[Table]) -> Result<Vec<u8>, ReportError> 
                     }
                     (Cell::Pct(Some(v)), true) => {
                         ws.write_number_with_format(r, c, *v, &grey_pct).map(|_| ())
+                    }
+                    (Cell::Num(None), _) => Ok(()),
+                    (Cell::Num(Some(v)), false) => {
+                        ws.write_number_with_format(r, c, *v, &num).map(|_| ())
+                    }
+                    (Cell::Num(Some(v)), true) => {
+                        ws.write_number_with_format(r, c, *v, &grey_num).map(|_| ())
                     }
                 }
                 .map_err(x)?;

@@ -69,6 +69,17 @@ impl StepTimeliness {
         }
     }
 
+    /// The step's time as the per-dossier evaluation judges it (indicator 2): an overdue step
+    /// is already late; one not started or still in time is not decided yet.
+    pub fn timeliness(self) -> Option<Timeliness> {
+        match self {
+            StepTimeliness::Early => Some(Timeliness::Early),
+            StepTimeliness::OnTime => Some(Timeliness::OnTime),
+            StepTimeliness::Late | StepTimeliness::Overdue => Some(Timeliness::Late),
+            StepTimeliness::NotStarted | StepTimeliness::Pending => None,
+        }
+    }
+
     pub fn label(self, lang: crate::domain::msg::Lang) -> &'static str {
         use crate::domain::msg::Lang::*;
         match (self, lang) {

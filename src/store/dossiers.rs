@@ -586,14 +586,19 @@ impl Store {
     }
 }
 
+/// The citizen's judgement of dossier `d`'s official: the "attitude" answer of its unflagged
+/// rating, else that rating's headline level. One expression, so the dossier page and the
+/// quarterly score card (`store::scoring`) read the same answer.
+pub(crate) const DOSSIER_ATTITUDE: &str = "(SELECT COALESCE((SELECT a.level FROM rating_answers a
+        WHERE a.rating_id = r.id AND a.question_key = 'attitude'), r.level)
+    FROM ratings r WHERE r.dossier_code = d.code AND r.flagged_at IS NULL)";
+
 impl Store {
-    /// The citizen's judgement of a dossier's official: the "attitude" answer of its unflagged
-    /// rating, else that rating's headline level.
+    /// The citizen's judgement of a dossier's official (see [`DOSSIER_ATTITUDE`]).
     pub async fn dossier_attitude(&self, code: &str) -> Result<Option<i16>> {
-        let row: Option<(i16, Option<i16>)> = with_pool!(self, p => sqlx::query_as(
-            "SELECT r.level, (SELECT a.level FROM rating_answers a WHERE a.rating_id = r.id AND a.question_key = 'attitude')
-             FROM ratings r WHERE r.dossier_code = $1 AND r.flagged_at IS NULL")
+        let sql = format!("SELECT {DOSSIER_ATTITUDE} FROM dossiers d WHERE d.code = $1");
+        let row: Option<Option<i16>> = with_pool!(self, p => sqlx::query_scalar(&sql)
             .bind(code).fetch_optional(p).await)?;
-        Ok(row.map(|(headline, attitude)| attitude.unwrap_or(headline)))
+        Ok(row.flatten())
     }
 }

@@ -26,6 +26,7 @@ pub mod officials;
 pub mod procedures;
 pub mod ratings;
 pub mod reports;
+pub mod scoring;
 pub mod targets;
 pub mod units;
 pub mod users;

@@ -30,6 +30,7 @@ use crate::store::users::User;
 
 pub mod calendar;
 pub mod dashboards;
+pub mod scorecards;
 pub mod targets;
 
 /// `Json` whose rejections speak our error format and language.
@@ -123,6 +124,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(calendar::router())
         .merge(dashboards::router())
         .merge(targets::router())
+        .merge(scorecards::router())
         .routes(routes!(dossiers::list, dossiers::intake))
         .routes(routes!(dossiers::get))
         .routes(routes!(dossiers::act))

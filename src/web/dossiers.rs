@@ -192,41 +192,16 @@ pub async fn dossier_evaluation(
     d: &Dossier,
     steps: &[crate::store::dossier_steps::DossierStep],
 ) -> Result<DossierEvaluation, WebError> {
-    use crate::domain::calendar::classify;
-    use crate::domain::time::local_time as local;
-    let timeliness = match d.due_at {
-        Some(due)
-            if !matches!(
-                d.status,
-                Status::Refused | Status::Withdrawn | Status::Stopped
-            ) =>
-        {
-            classify(local(due), d.finished_at.map(local), local(now_ms()))
-        }
-        _ => None,
-    };
-    let attitude = state
-        .store
-        .dossier_attitude(&d.code)
-        .await?
-        .and_then(crate::domain::scale::Level::new);
-    use crate::domain::calendar::Timeliness;
-    use crate::store::dossier_steps::StepTimeliness;
-    let steps = steps
-        .iter()
-        .map(|s| match s.timeliness {
-            StepTimeliness::Early => Some(Timeliness::Early),
-            StepTimeliness::OnTime => Some(Timeliness::OnTime),
-            StepTimeliness::Late | StepTimeliness::Overdue => Some(Timeliness::Late),
-            StepTimeliness::NotStarted | StepTimeliness::Pending => None,
-        })
-        .collect();
-    Ok(evaluate(&EvaluationInput {
-        timeliness,
-        supplement_requests: d.supplement_count.max(0) as u32,
-        steps,
+    let attitude = state.store.dossier_attitude(&d.code).await?;
+    Ok(evaluate(&EvaluationInput::of_dossier(
+        d.status,
+        d.due_at,
+        d.finished_at,
+        d.supplement_count,
+        steps.iter().map(|s| s.timeliness.timeliness()).collect(),
         attitude,
-    }))
+        now_ms(),
+    )))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -28,6 +28,7 @@ pub mod officials;
 pub mod procedures;
 pub mod ratings;
 mod reports;
+pub mod scorecards;
 pub mod signin;
 pub mod targets;
 pub mod units;
@@ -390,6 +391,7 @@ pub fn router() -> Router<AppState> {
         .merge(alerts::router())
         .merge(reports::router())
         .merge(dashboards::router())
+        .merge(scorecards::router())
         .merge(officials::router())
         .merge(counters::router())
         .merge(kiosks::router())
