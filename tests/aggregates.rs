@@ -8,13 +8,10 @@ mod common;
 use common::{fresh_database, seed};
 use hailong::domain::dossier::{Action, IntakeChannel, ReturnMethod};
 use hailong::domain::form::ValidRating;
-use hailong::domain::limit::TimeLimit;
-use hailong::domain::procedure::{OnlineLevel, ProcedureLevel};
 use hailong::domain::scale::Scale;
 use hailong::domain::unit::UnitLevel;
 use hailong::store::Store;
 use hailong::store::dossiers::{ActInput, IntakeInput};
-use hailong::store::procedures::ProcedureInput;
 use hailong::store::ratings::{Channel, NewRating};
 use hailong::store::units::UnitInput;
 use rand::rngs::StdRng;
@@ -81,26 +78,7 @@ async fn rebuild_from_raw_rows_equals_the_incrementally_kept_aggregates() {
     let store = Store::connect(&db).await.unwrap();
     store.migrate().await.unwrap();
     let s = seed(&store).await;
-    let procedure = store
-        .procedure_create(
-            &ProcedureInput {
-                code: "1.001193".into(),
-                name: "Đăng ký khai sinh".into(),
-                field: "Hộ tịch".into(),
-                level: ProcedureLevel::Commune,
-                agency: "UBND cấp xã".into(),
-                legal_limit: TimeLimit::WorkingDays(3),
-                limit_note: String::new(),
-                fees: String::new(),
-                documents: vec![],
-                legal_basis: String::new(),
-                online_level: OnlineLevel::Full,
-                active: true,
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    let procedure = common::birth_registration_procedure(&store).await;
     let other_province = store
         .unit_create(&UnitInput {
             parent_id: None,

@@ -396,34 +396,11 @@ async fn the_printable_monthly_report_carries_the_dashboard_figures() {
 #[tokio::test]
 async fn dossier_figures_on_the_dashboard_equal_the_timeliness_report() {
     use hailong::domain::dossier::{Action, IntakeChannel, ReturnMethod};
-    use hailong::domain::limit::TimeLimit;
-    use hailong::domain::procedure::{OnlineLevel, ProcedureLevel};
     use hailong::store::dossiers::{ActInput, IntakeInput};
-    use hailong::store::procedures::ProcedureInput;
 
     let app = TestApp::spawn().await;
     let s = seed(&app.store).await;
-    let procedure = app
-        .store
-        .procedure_create(
-            &ProcedureInput {
-                code: "1.001193".into(),
-                name: "Đăng ký khai sinh".into(),
-                field: "Hộ tịch".into(),
-                level: ProcedureLevel::Commune,
-                agency: "UBND cấp xã".into(),
-                legal_limit: TimeLimit::WorkingDays(3),
-                limit_note: String::new(),
-                fees: String::new(),
-                documents: vec![],
-                legal_basis: String::new(),
-                online_level: OnlineLevel::Full,
-                active: true,
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    let procedure = common::birth_registration_procedure(&app.store).await;
     // Twelve dossiers received through October; some finished early, some late, some left
     // open (overdue by now), one refused, one paused for papers, two online.
     for i in 0..12u32 {

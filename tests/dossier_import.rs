@@ -12,10 +12,8 @@ use chrono_tz::Asia::Ho_Chi_Minh;
 use common::{fresh_database, seed};
 use hailong::domain::dossier::{IntakeChannel, ReturnMethod, Status};
 use hailong::domain::limit::TimeLimit;
-use hailong::domain::procedure::{OnlineLevel, ProcedureLevel};
 use hailong::store::Store;
 use hailong::store::dossiers::IntakeInput;
-use hailong::store::procedures::ProcedureInput;
 
 fn hailong(db: &str, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_hailong"))
@@ -52,26 +50,7 @@ async fn setup() -> (String, common::TestDb, Store, common::Seed, i64) {
     let store = Store::connect(&db).await.unwrap();
     store.migrate().await.unwrap();
     let s = seed(&store).await;
-    let p = store
-        .procedure_create(
-            &ProcedureInput {
-                code: "1.001193".into(),
-                name: "Đăng ký khai sinh".into(),
-                field: "Hộ tịch".into(),
-                level: ProcedureLevel::Commune,
-                agency: "UBND cấp xã".into(),
-                legal_limit: TimeLimit::WorkingDays(3),
-                limit_note: String::new(),
-                fees: String::new(),
-                documents: vec![],
-                legal_basis: String::new(),
-                online_level: OnlineLevel::Full,
-                active: true,
-            },
-            None,
-        )
-        .await
-        .unwrap();
+    let p = common::birth_registration_procedure(&store).await;
     (db, guard, store, s, p)
 }
 

@@ -404,3 +404,30 @@ pub async fn seed(store: &Store) -> Seed {
 pub fn now_ms() -> i64 {
     hailong::domain::time::now_ms()
 }
+
+/// Đăng ký khai sinh (1.001193), a commune procedure of 3 working days, fully online.
+pub async fn birth_registration_procedure(store: &Store) -> i64 {
+    use hailong::domain::limit::TimeLimit;
+    use hailong::domain::procedure::{OnlineLevel, ProcedureLevel};
+    use hailong::store::procedures::ProcedureInput;
+    store
+        .procedure_create(
+            &ProcedureInput {
+                code: "1.001193".into(),
+                name: "Đăng ký khai sinh".into(),
+                field: "Hộ tịch".into(),
+                level: ProcedureLevel::Commune,
+                agency: "UBND cấp xã".into(),
+                legal_limit: TimeLimit::WorkingDays(3),
+                limit_note: String::new(),
+                fees: String::new(),
+                documents: vec![],
+                legal_basis: String::new(),
+                online_level: OnlineLevel::Full,
+                active: true,
+            },
+            None,
+        )
+        .await
+        .unwrap()
+}

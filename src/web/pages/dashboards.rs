@@ -4,11 +4,10 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use axum::routing::get;
 
-use super::{Ctx, Page, html};
+use super::{Ctx, Page, XLSX, download, html};
 use crate::domain::period::Period;
 use crate::domain::scale::Level;
 use crate::domain::time::Month;
@@ -25,22 +24,6 @@ use crate::web::charts::{
     self, Category, Heatmap, IntervalPlot, IntervalRow, LineChart, Series, StackedBars, YAxis,
 };
 use crate::web::error::WebError;
-
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-fn download(body: Vec<u8>, content_type: &str, name: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
 
 /// "Rất hài lòng" … "Rất không hài lòng" in the order the figures store them reversed.
 fn level_categories() -> Vec<Category> {

@@ -46,6 +46,25 @@ pub fn html<T: Template>(t: &T) -> Html<String> {
 }
 
 /// A local time for a table cell, "–" when there is none.
+/// The content type of Excel workbooks.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A file to save (CSV or XLSX) under a given name.
+pub fn download(body: Vec<u8>, content_type: &str, name: String) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 pub fn opt_time(t: Option<i64>) -> String {
     t.map(crate::domain::time::format_local)
         .unwrap_or_else(|| "–".into())

@@ -3,11 +3,10 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use axum::routing::get;
 
-use super::{Ctx, Page, html};
+use super::{Ctx, Page, XLSX, download, html};
 use crate::domain::time::Month;
 use crate::report::timeliness::{TimelinessBy, TimelinessReport};
 use crate::report::{OfficialMonthReport, export};
@@ -65,18 +64,11 @@ async fn csv(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, WebError> {
     let r = official_report(&state, ctx.user()?, &q).await?;
-    let body = export::official_month_csv(&r)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", file_name(&r, "csv")),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(download(
+        export::official_month_csv(&r)?,
+        "text/csv; charset=utf-8",
+        file_name(&r, "csv"),
+    ))
 }
 
 async fn xlsx(
@@ -85,21 +77,11 @@ async fn xlsx(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, WebError> {
     let r = official_report(&state, ctx.user()?, &q).await?;
-    let body = export::official_month_xlsx(&r)?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", file_name(&r, "xlsx")),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(download(
+        export::official_month_xlsx(&r)?,
+        XLSX,
+        file_name(&r, "xlsx"),
+    ))
 }
 
 #[derive(Template)]
@@ -149,20 +131,6 @@ async fn timeliness_page(
     }))
 }
 
-fn download(body: Vec<u8>, content_type: &str, name: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 async fn timeliness_csv(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -184,11 +152,7 @@ async fn timeliness_xlsx(
 ) -> Result<Response, WebError> {
     let r = timeliness_report(&state, ctx.user()?, &q).await?;
     let name = format!("tien-do-ho-so-{}-{}.xlsx", r.unit_code, r.month);
-    Ok(download(
-        export::timeliness_xlsx(&r)?,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        name,
-    ))
+    Ok(download(export::timeliness_xlsx(&r)?, XLSX, name))
 }
 
 pub fn router() -> Router<AppState> {

@@ -4,13 +4,13 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::{Ctx, Page, html, url_encode};
+use super::{Ctx, Page, XLSX, download, html, url_encode};
 use crate::domain::Msg;
 use crate::domain::msg::Lang;
 use crate::domain::scoring::{Basis, Circular01Column, ModelKind, format_points};
@@ -24,8 +24,6 @@ use crate::web::api::scorecards::{
 };
 use crate::web::auth::CurrentUser;
 use crate::web::error::WebError;
-
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The query as pages receive it: empty fields from the toolbar form mean "default".
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -62,20 +60,6 @@ impl CardQuery {
                 .map(|v| u32::try_from(v).unwrap_or(u32::MAX)),
         })
     }
-}
-
-fn download(body: Vec<u8>, content_type: &str, name: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
 }
 
 /// One key of the model picker.
