@@ -314,13 +314,69 @@ impl AggSink for sqlx::SqliteConnection {
     }
 }
 
+/// Rows as COPY's CSV: numbers bare, text always quoted (an empty string is not NULL).
+fn copy_csv(rows: &[Vec<J<'_>>]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = Vec::with_capacity(rows.len() * 64);
+    for r in rows {
+        for (i, v) in r.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            match v {
+                J::I(n) | J::N(Some(n)) => {
+                    let _ = write!(out, "{n}");
+                }
+                J::S(t) | J::OS(Some(t)) => {
+                    out.push(b'"');
+                    for b in t.bytes() {
+                        if b == b'"' {
+                            out.push(b'"');
+                        }
+                        out.push(b);
+                    }
+                    out.push(b'"');
+                }
+                J::N(None) | J::OS(None) => {}
+            }
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
 impl AggSink for sqlx::PgConnection {
-    /// Tens of thousands of rows a statement, as one JSON parameter.
+    /// A kiosk batch: one statement with the rows as a JSON parameter. A load of thousands:
+    /// COPY into a scratch table, then one upsert from it.
     async fn write(&mut self, w: &AggWrite) -> Result<()> {
         let all = agg_rows(w);
         for (((target, conflict), rows), types) in
             agg_statements().iter().zip(&all).zip(AGG_PG_TYPES)
         {
+            if rows.len() > 1000 {
+                let (table, cols) = target.split_once(' ').expect("table (columns)");
+                let stage = format!("{table}_stage");
+                sqlx::query(&format!(
+                    "CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DROP"
+                ))
+                .execute(&mut *self)
+                .await?;
+                let mut copy = self
+                    .copy_in_raw(&format!("COPY {stage} {cols} FROM STDIN WITH (FORMAT csv)"))
+                    .await?;
+                copy.send(copy_csv(rows)).await?;
+                copy.finish().await?;
+                sqlx::query(&format!(
+                    "INSERT INTO {target} SELECT {cols_bare} FROM {stage} WHERE TRUE {conflict}",
+                    cols_bare = cols.trim_matches(|c| c == '(' || c == ')')
+                ))
+                .execute(&mut *self)
+                .await?;
+                sqlx::query(&format!("TRUNCATE {stage}"))
+                    .execute(&mut *self)
+                    .await?;
+                continue;
+            }
             for chunk in rows.chunks(JSON_CHUNK) {
                 let mut json = JsonRows::default();
                 for r in chunk {
