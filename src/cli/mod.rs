@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 pub mod admin;
 pub mod alerts;
 pub mod demo;
+pub mod demo_generate;
 pub mod demo_procedures;
 pub mod export;
 pub mod import;
