@@ -690,6 +690,13 @@ const GIVEN_FEMALE: [&str; 24] = [
 ];
 
 fn full_name(rng: &mut Rng) -> String {
+    let mut b = Vec::with_capacity(32);
+    push_name(&mut b, rng);
+    String::from_utf8(b).expect("names are UTF-8")
+}
+
+/// Family, middle and given name, written straight into the row (no allocation per dossier).
+fn push_name(buf: &mut Vec<u8>, rng: &mut Rng) {
     let mut x = rng.f64() * FAMILY.iter().map(|f| f.1).sum::<f64>();
     let mut family = FAMILY[0].0;
     for (f, w) in FAMILY {
@@ -699,18 +706,16 @@ fn full_name(rng: &mut Rng) -> String {
         }
         x -= w;
     }
-    if rng.chance(0.52) {
-        format!(
-            "{family} {} {}",
-            rng.pick(&MIDDLE_FEMALE),
-            rng.pick(&GIVEN_FEMALE)
-        )
+    let (middle, given) = if rng.chance(0.52) {
+        (rng.pick(&MIDDLE_FEMALE), rng.pick(&GIVEN_FEMALE))
     } else {
-        format!(
-            "{family} {} {}",
-            rng.pick(&MIDDLE_MALE),
-            rng.pick(&GIVEN_MALE)
-        )
+        (rng.pick(&MIDDLE_MALE), rng.pick(&GIVEN_MALE))
+    };
+    for (i, part) in [family, middle, given].into_iter().enumerate() {
+        if i > 0 {
+            buf.push(b' ');
+        }
+        buf.extend_from_slice(part.as_bytes());
     }
 }
 
@@ -1196,7 +1201,7 @@ impl World<'_> {
             buf.push(b',');
             buf.extend_from_slice(channel);
             buf.push(b',');
-            buf.extend_from_slice(full_name(&mut rng).as_bytes());
+            push_name(buf, &mut rng);
             buf.push(b',');
             push_time(buf, day, second);
             // due_at is left to the import (limit in force and the unit's calendar).
