@@ -40,47 +40,26 @@ pub enum ImportWhat {
     /// received_at, [due_at], status, [finished_at], [returned_at], [supplement_count],
     /// [return_method]. Times are local "YYYY-MM-DD HH:MM".
     Dossiers { file: PathBuf },
+    /// Past ratings, streamed (millions of rows): unit_code, rated_at, scale, level, [key],
+    /// [counter_code], [official_code], [channel], [answers], [reasons], [comment],
+    /// [dossier_code], [flag_reason]. Times are local "YYYY-MM-DD HH:MM[:SS]".
+    Ratings { file: PathBuf },
 }
 
-/// A CSV file read into rows of named cells, each with its line number.
-pub struct Table {
+/// The columns of a CSV file by lower-cased header name, so rows are read by name in any order.
+pub struct Columns {
     headers: HashMap<String, usize>,
-    rows: Vec<(u64, csv::StringRecord)>,
 }
 
-impl Table {
-    pub fn read(path: &Path) -> anyhow::Result<Table> {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        Table::parse(&bytes)
-    }
-
-    pub fn parse(bytes: &[u8]) -> anyhow::Result<Table> {
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let mut rdr = csv::ReaderBuilder::new()
-            .flexible(true)
-            .trim(csv::Trim::All)
-            .from_reader(bytes);
-        let headers = rdr
-            .headers()
-            .context("line 1: cannot read the header row")?
-            .iter()
-            .enumerate()
-            .map(|(i, h)| (h.trim().to_lowercase(), i))
-            .collect();
-        let mut rows = Vec::new();
-        for rec in rdr.records() {
-            let rec = rec.map_err(|e| {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                anyhow::anyhow!("line {line}: {e}")
-            })?;
-            let line = rec.position().map(|p| p.line()).unwrap_or(0);
-            if rec.iter().all(|c| c.is_empty()) {
-                continue;
-            }
-            rows.push((line, rec));
+impl Columns {
+    pub fn new(header: &csv::StringRecord) -> Columns {
+        Columns {
+            headers: header
+                .iter()
+                .enumerate()
+                .map(|(i, h)| (h.trim().to_lowercase(), i))
+                .collect(),
         }
-        Ok(Table { headers, rows })
     }
 
     pub fn require(&self, cols: &[&str]) -> anyhow::Result<()> {
@@ -115,6 +94,73 @@ impl Table {
             bail!("line {line}: '{col}' is empty (cột '{col}' để trống)");
         }
         Ok(v)
+    }
+}
+
+/// A CSV reader as every import reads: UTF-8 with or without a byte-order mark, cells trimmed,
+/// rows of any length.
+pub fn csv_reader<R: std::io::Read>(
+    mut input: std::io::BufReader<R>,
+) -> csv::Reader<std::io::BufReader<R>> {
+    use std::io::BufRead;
+    if input
+        .fill_buf()
+        .is_ok_and(|b| b.starts_with(b"\xEF\xBB\xBF"))
+    {
+        input.consume(3);
+    }
+    csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(input)
+}
+
+/// Where a record starts, for messages.
+pub fn record_line(rec: &csv::StringRecord) -> u64 {
+    rec.position().map(|p| p.line()).unwrap_or(0)
+}
+
+/// A CSV error with the line it happened on.
+pub fn csv_error(e: csv::Error) -> anyhow::Error {
+    let line = e.position().map(|p| p.line()).unwrap_or(0);
+    anyhow::anyhow!("line {line}: {e}")
+}
+
+/// A CSV file read into rows of named cells, each with its line number.
+pub struct Table {
+    columns: Columns,
+    rows: Vec<(u64, csv::StringRecord)>,
+}
+
+impl std::ops::Deref for Table {
+    type Target = Columns;
+    fn deref(&self) -> &Columns {
+        &self.columns
+    }
+}
+
+impl Table {
+    pub fn read(path: &Path) -> anyhow::Result<Table> {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        Table::parse(&bytes)
+    }
+
+    pub fn parse(bytes: &[u8]) -> anyhow::Result<Table> {
+        let mut rdr = csv_reader(std::io::BufReader::new(bytes));
+        let columns = Columns::new(
+            rdr.headers()
+                .context("line 1: cannot read the header row")?,
+        );
+        let mut rows = Vec::new();
+        for rec in rdr.records() {
+            let rec = rec.map_err(csv_error)?;
+            if rec.iter().all(|c| c.is_empty()) {
+                continue;
+            }
+            rows.push((record_line(&rec), rec));
+        }
+        Ok(Table { columns, rows })
     }
 
     pub fn rows(&self) -> &[(u64, csv::StringRecord)] {
@@ -288,7 +334,7 @@ pub fn procedure_rows(t: &Table) -> anyhow::Result<Vec<ProcedureImportRow>> {
 }
 
 /// A local wall-clock time "YYYY-MM-DD HH:MM" (seconds and a "T" separator also accepted).
-fn local_time(line: u64, s: &str, col: &str) -> anyhow::Result<Option<NaiveDateTime>> {
+pub(crate) fn local_time(line: u64, s: &str, col: &str) -> anyhow::Result<Option<NaiveDateTime>> {
     if s.is_empty() {
         return Ok(None);
     }
@@ -330,67 +376,73 @@ fn status(line: u64, s: &str) -> anyhow::Result<Status> {
     })
 }
 
-/// Historical dossier rows (docs/IMPORT.md).
-pub fn dossier_rows(t: &Table) -> anyhow::Result<Vec<DossierImportRow>> {
-    t.require(&[
-        "unit_code",
-        "procedure_code",
-        "applicant_name",
-        "received_at",
-        "status",
-    ])?;
-    t.rows()
-        .iter()
-        .map(|(line, rec)| {
-            let line = *line;
-            let code = t.cell(rec, "code");
-            let supplements = t.cell(rec, "supplement_count");
-            let return_method = t.cell(rec, "return_method");
-            let official = t.cell(rec, "official_code");
-            Ok(DossierImportRow {
-                official_code: (!official.is_empty()).then(|| official.to_string()),
-                line,
-                code: (!code.is_empty()).then(|| code.to_string()),
-                unit_code: t.need(line, rec, "unit_code")?.to_string(),
-                procedure_code: t.need(line, rec, "procedure_code")?.to_string(),
-                channel: channel(line, t.cell(rec, "channel"))?,
-                applicant_name: t.need(line, rec, "applicant_name")?.to_string(),
-                received_at: local_time(line, t.need(line, rec, "received_at")?, "received_at")?
-                    .expect("not empty"),
-                due_at: local_time(line, t.cell(rec, "due_at"), "due_at")?,
-                status: status(line, t.need(line, rec, "status")?)?,
-                finished_at: local_time(line, t.cell(rec, "finished_at"), "finished_at")?,
-                returned_at: local_time(line, t.cell(rec, "returned_at"), "returned_at")?,
-                supplement_count: if supplements.is_empty() {
-                    0
-                } else {
-                    supplements
-                        .parse::<u16>()
-                        .map_err(|_| {
-                            anyhow::anyhow!(
-                                "line {line}: 'supplement_count' is not a whole number 0–65535: '{supplements}'"
-                            )
-                        })?
-                        .into()
-                },
-                return_method: if return_method.is_empty() {
-                    ReturnMethod::Desk
-                } else {
-                    ReturnMethod::parse(return_method).ok_or_else(|| {
-                        anyhow::anyhow!(
-                            "line {line}: 'return_method' must be desk, post or home: '{return_method}'"
-                        )
-                    })?
-                },
-            })
-        })
-        .collect()
+/// Columns a dossier file must have (docs/IMPORT.md).
+pub const DOSSIER_COLUMNS: [&str; 5] = [
+    "unit_code",
+    "procedure_code",
+    "applicant_name",
+    "received_at",
+    "status",
+];
+
+/// One historical dossier row (docs/IMPORT.md).
+pub fn dossier_row(
+    t: &Columns,
+    line: u64,
+    rec: &csv::StringRecord,
+) -> anyhow::Result<DossierImportRow> {
+    let code = t.cell(rec, "code");
+    let supplements = t.cell(rec, "supplement_count");
+    let return_method = t.cell(rec, "return_method");
+    let official = t.cell(rec, "official_code");
+    Ok(DossierImportRow {
+        official_code: (!official.is_empty()).then(|| official.to_string()),
+        line,
+        code: (!code.is_empty()).then(|| code.to_string()),
+        unit_code: t.need(line, rec, "unit_code")?.to_string(),
+        procedure_code: t.need(line, rec, "procedure_code")?.to_string(),
+        channel: channel(line, t.cell(rec, "channel"))?,
+        applicant_name: t.need(line, rec, "applicant_name")?.to_string(),
+        received_at: local_time(line, t.need(line, rec, "received_at")?, "received_at")?
+            .expect("not empty"),
+        due_at: local_time(line, t.cell(rec, "due_at"), "due_at")?,
+        status: status(line, t.need(line, rec, "status")?)?,
+        finished_at: local_time(line, t.cell(rec, "finished_at"), "finished_at")?,
+        returned_at: local_time(line, t.cell(rec, "returned_at"), "returned_at")?,
+        supplement_count: if supplements.is_empty() {
+            0
+        } else {
+            supplements
+                .parse::<u16>()
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "line {line}: 'supplement_count' is not a whole number 0–65535: '{supplements}'"
+                    )
+                })?
+                .into()
+        },
+        return_method: if return_method.is_empty() {
+            ReturnMethod::Desk
+        } else {
+            ReturnMethod::parse(return_method).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "line {line}: 'return_method' must be desk, post or home: '{return_method}'"
+                )
+            })?
+        },
+    })
 }
 
 fn store_err(e: StoreError) -> anyhow::Error {
     match e {
         StoreError::ImportRow { line, msg } => {
             anyhow::anyhow!("line {line}: {} ({})", msg.en, msg.vi)
+        }
+        StoreError::Conflict(msg) | StoreError::Invalid(msg) if msg.en == msg.vi => {
+            anyhow::anyhow!("{}", msg.en)
+        }
+        StoreError::Conflict(msg) | StoreError::Invalid(msg) => {
+            anyhow::anyhow!("{} ({})", msg.en, msg.vi)
         }
         other => anyhow::anyhow!("{other}"),
     }
@@ -439,10 +491,13 @@ pub async fn run(database_url: &str, what: ImportWhat) -> anyhow::Result<()> {
             );
         }
         ImportWhat::Dossiers { file } => {
-            let rows = dossier_rows(&Table::read(&file)?)?;
+            let chunks = super::bulk::stream_rows(&file, &DOSSIER_COLUMNS, dossier_row)?;
             let store = super::open_store(database_url).await?;
             let started = std::time::Instant::now();
-            let s = store.import_dossiers(&rows).await.map_err(store_err)?;
+            let s = store
+                .import_dossiers_stream(chunks)
+                .await
+                .map_err(store_err)?;
             println!(
                 "dossiers: {} imported, {} codes generated, in {:.1} s (nhập {} hồ sơ, sinh {} mã); nothing kept on error",
                 s.imported,
@@ -451,6 +506,37 @@ pub async fn run(database_url: &str, what: ImportWhat) -> anyhow::Result<()> {
                 s.imported,
                 s.codes_generated
             );
+        }
+        ImportWhat::Ratings { file } => {
+            let source = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let chunks = super::bulk::stream_rows(
+                &file,
+                &super::bulk::RATING_COLUMNS,
+                super::bulk::rating_row,
+            )?;
+            let store = super::open_store(database_url).await?;
+            let started = std::time::Instant::now();
+            let s = store
+                .import_ratings(&source, chunks)
+                .await
+                .map_err(store_err)?;
+            if s.form_created {
+                println!(
+                    "no rating form existed: the standard form was created as the default (đã tạo phiếu đánh giá mặc định)"
+                );
+            }
+            println!(
+                "ratings: {} imported ({} flagged), {} aggregate cells, in {:.1} s (nhập {} đánh giá); nothing kept on error",
+                s.imported,
+                s.flagged,
+                s.aggregate_cells,
+                started.elapsed().as_secs_f64(),
+                s.imported
+            );
+            store.close().await;
         }
     }
     Ok(())

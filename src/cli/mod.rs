@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 
 pub mod admin;
 pub mod alerts;
+pub mod bulk;
 pub mod demo;
 pub mod demo_generate;
 pub mod demo_procedures;
@@ -40,7 +41,7 @@ pub enum Command {
         #[command(subcommand)]
         command: admin::AdminCommand,
     },
-    /// Load units, officials, counters, procedures or past dossiers from a CSV file (all or nothing).
+    /// Load units, officials, counters, procedures, past dossiers or past ratings from a CSV file (all or nothing).
     Import {
         #[command(subcommand)]
         what: import::ImportWhat,

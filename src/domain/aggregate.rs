@@ -10,7 +10,7 @@ use chrono::{Datelike, NaiveDate, Timelike};
 
 use super::calendar::{Timeliness, classify};
 use super::dossier::{IntakeChannel, Status};
-use super::period::{BucketKey, buckets_of, month_key};
+use super::period::{BucketKey, buckets_of, key_month, month_key};
 use super::scale::{Level, Scale};
 use super::time::{Millis, Month, local_time};
 
@@ -101,54 +101,108 @@ pub struct RatingFact {
 
 /// The aggregate rows a rating counts in, with what it adds to each.
 pub fn rating_cells(f: &RatingFact) -> Vec<(RatingCell, LevelCounts)> {
-    let t = local_time(f.rated_at);
-    let month = Month::new(t.year(), t.month()).expect("valid month");
-    let mut one = LevelCounts::default();
-    if f.flagged {
-        one.flagged = 1;
-    } else {
-        one.levels[(f.level.value() - 1) as usize] = 1;
-        one.top_offered = i64::from(f.scale.offers(Level::VERY_SATISFIED));
-    }
-    let cell = |bucket, dim, key| RatingCell {
-        unit_id: f.unit_id,
-        bucket,
-        dim,
-        key,
-        question: String::new(),
-    };
-    let mut out = Vec::with_capacity(12 + f.answers.len());
-    for bucket in buckets_of(month) {
-        out.push((cell(bucket, dim::TOTAL, 0), one));
-        out.push((cell(bucket, dim::OFFICIAL, f.official_id.unwrap_or(0)), one));
-        out.push((cell(bucket, dim::COUNTER, f.counter_id.unwrap_or(0)), one));
-    }
-    let weekday = i64::from(t.weekday().num_days_from_sunday());
-    out.push((
-        cell(
-            month_key(month),
-            dim::CLOCK,
-            weekday * 100 + i64::from(t.hour()),
-        ),
-        one,
-    ));
-    if !f.flagged {
-        for (q, level) in &f.answers {
-            let mut a = LevelCounts {
-                top_offered: one.top_offered,
-                ..Default::default()
-            };
-            a.levels[(level.value() - 1) as usize] = 1;
-            out.push((
-                RatingCell {
-                    question: q.clone(),
-                    ..cell(month_key(month), dim::QUESTION, 0)
-                },
-                a,
-            ));
+    let mut t = RatingTally::default();
+    t.add(f);
+    t.into_deltas().cells.into_iter().collect()
+}
+
+/// Ratings counted at month grain under integer keys, then spread to quarters and years once:
+/// the one definition of what ratings add to the aggregates, cheap enough for a load of
+/// millions (`rating_cells` is the tally of one rating).
+#[derive(Debug)]
+pub struct RatingTally {
+    /// (unit, month key, dim, key, question number) → counts.
+    cells: HashMap<(i64, BucketKey, i16, i64, u32), LevelCounts>,
+    /// Question keys by number; 0 is "no question".
+    questions: Vec<String>,
+    numbers: HashMap<String, u32>,
+}
+
+impl Default for RatingTally {
+    fn default() -> Self {
+        RatingTally {
+            cells: HashMap::new(),
+            questions: vec![String::new()],
+            numbers: HashMap::new(),
         }
     }
-    out
+}
+
+impl RatingTally {
+    pub fn add(&mut self, f: &RatingFact) {
+        let t = local_time(f.rated_at);
+        let month = month_key(Month::new(t.year(), t.month()).expect("valid month"));
+        let mut one = LevelCounts::default();
+        if f.flagged {
+            one.flagged = 1;
+        } else {
+            one.levels[(f.level.value() - 1) as usize] = 1;
+            one.top_offered = i64::from(f.scale.offers(Level::VERY_SATISFIED));
+        }
+        let weekday = i64::from(t.weekday().num_days_from_sunday());
+        for (d, key) in [
+            (dim::TOTAL, 0),
+            (dim::OFFICIAL, f.official_id.unwrap_or(0)),
+            (dim::COUNTER, f.counter_id.unwrap_or(0)),
+            (dim::CLOCK, weekday * 100 + i64::from(t.hour())),
+        ] {
+            *self.cells.entry((f.unit_id, month, d, key, 0)).or_default() += one;
+        }
+        // Answers of a flagged ballot are not counted at all.
+        if !f.flagged {
+            for (q, level) in &f.answers {
+                let n = match self.numbers.get(q) {
+                    Some(n) => *n,
+                    None => {
+                        let n = self.questions.len() as u32;
+                        self.questions.push(q.clone());
+                        self.numbers.insert(q.clone(), n);
+                        n
+                    }
+                };
+                let mut a = LevelCounts {
+                    top_offered: one.top_offered,
+                    ..Default::default()
+                };
+                a.levels[(level.value() - 1) as usize] = 1;
+                *self
+                    .cells
+                    .entry((f.unit_id, month, dim::QUESTION, 0, n))
+                    .or_default() += a;
+            }
+        }
+    }
+
+    /// Month cells counted so far.
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// The rows to add: unit, official and counter totals in their month, quarter and year;
+    /// hours of the week and questions in their month only.
+    pub fn into_deltas(self) -> Deltas<RatingCell, LevelCounts> {
+        let mut out = Deltas::default();
+        for ((unit_id, month, d, key, q), v) in self.cells {
+            let cell = |bucket| RatingCell {
+                unit_id,
+                bucket,
+                dim: d,
+                key,
+                question: self.questions[q as usize].clone(),
+            };
+            if matches!(d, dim::CLOCK | dim::QUESTION) {
+                out.add([(cell(month), v)]);
+            } else {
+                let m = key_month(month).expect("a month key");
+                out.add(buckets_of(m).map(|b| (cell(b), v)));
+            }
+        }
+        out
+    }
 }
 
 /// Dimensions of the dossier aggregate.
@@ -567,5 +621,39 @@ mod tests {
         // A flagged ballot counts only as flagged, and its answers not at all.
         assert!(flagged.iter().all(|(_, v)| v.ballots() == 0));
         assert!(flagged.iter().all(|(c, _)| c.dim != dim::QUESTION));
+    }
+
+    #[test]
+    fn a_tally_of_many_ratings_is_the_sum_of_their_cells() {
+        let mut tally = RatingTally::default();
+        let mut sum = Deltas::default();
+        for n in 0..500i64 {
+            let scale = [Scale::Two, Scale::Three, Scale::Five][(n % 3) as usize];
+            let levels = scale.levels();
+            let f = RatingFact {
+                unit_id: 1 + n % 4,
+                official_id: (n % 5 != 0).then_some(n % 7),
+                counter_id: Some(n % 3),
+                scale,
+                level: levels[(n as usize) % levels.len()],
+                rated_at: at(
+                    1 + (n % 12) as u32,
+                    1 + (n % 28) as u32,
+                    7 + (n % 10) as u32,
+                ),
+                answers: if n % 4 == 0 {
+                    vec![
+                        ("attitude".into(), levels[0]),
+                        ("handling".into(), levels[levels.len() - 1]),
+                    ]
+                } else {
+                    vec![]
+                },
+                flagged: n % 50 == 0,
+            };
+            tally.add(&f);
+            sum.add(rating_cells(&f));
+        }
+        assert_eq!(tally.into_deltas().sorted(), sum.sorted());
     }
 }

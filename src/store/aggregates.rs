@@ -92,6 +92,62 @@ pub(crate) fn ancestors_sql(units: &[i64]) -> String {
     )
 }
 
+/// SQLite settings for a bulk load on its connection: a page cache that holds the indexes
+/// being filled, and statement journals in memory rather than in temporary files.
+pub(crate) const BULK_PRAGMAS: [&str; 2] =
+    ["PRAGMA cache_size = -1000000", "PRAGMA temp_store = MEMORY"];
+
+/// Rows a JSON parameter carries: enough to make statements few, small enough to keep one
+/// statement's memory modest.
+pub(crate) const JSON_CHUNK: usize = 20_000;
+
+/// One value of a row written in bulk.
+pub(crate) enum J<'a> {
+    I(i64),
+    N(Option<i64>),
+    S(&'a str),
+    OS(Option<&'a str>),
+}
+
+/// Many rows sent to PostgreSQL as one JSON array parameter and read back as a table: one
+/// statement for tens of thousands of rows instead of a round trip per thousand.
+#[derive(Default)]
+pub(crate) struct JsonRows {
+    buf: String,
+}
+
+impl JsonRows {
+    pub fn push(&mut self, row: &[J<'_>]) {
+        use std::fmt::Write;
+        self.buf.push(if self.buf.is_empty() { '[' } else { ',' });
+        self.buf.push('[');
+        for (i, v) in row.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(',');
+            }
+            match v {
+                J::I(n) | J::N(Some(n)) => {
+                    let _ = write!(self.buf, "{n}");
+                }
+                J::S(s) | J::OS(Some(s)) => {
+                    self.buf
+                        .push_str(&serde_json::to_string(s).expect("strings serialise"));
+                }
+                J::N(None) | J::OS(None) => self.buf.push_str("null"),
+            }
+        }
+        self.buf.push(']');
+    }
+
+    pub fn finish(mut self) -> String {
+        if self.buf.is_empty() {
+            self.buf.push('[');
+        }
+        self.buf.push(']');
+        self.buf
+    }
+}
+
 /// Applies rating and dossier deltas on `$conn` (a connection inside the caller's transaction):
 /// reads the ancestors of the units involved, then upserts a few hundred rows per statement.
 macro_rules! agg_apply {
@@ -110,70 +166,184 @@ macro_rules! agg_apply {
             }
         }
         let w = $crate::store::aggregates::expand(ratings, dossiers, &ancestors);
-        // 12 parameters a row at most: well under SQLite's 32,766 per statement.
-        for chunk in w.ratings.chunks(1000) {
-            let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO rating_agg (unit_id, bucket, dim, key, question, l1, l2, l3, l4, l5, top_offered, flagged) ",
-            );
-            qb.push_values(chunk, |mut b, (c, v)| {
-                b.push_bind(c.unit_id)
-                    .push_bind(c.bucket)
-                    .push_bind(c.dim)
-                    .push_bind(c.key)
-                    .push_bind(c.question.as_str());
-                for l in v.levels {
-                    b.push_bind(l);
-                }
-                b.push_bind(v.top_offered).push_bind(v.flagged);
-            });
-            qb.push(
-                " ON CONFLICT (unit_id, bucket, dim, key, question) DO UPDATE SET
-                  l1 = rating_agg.l1 + excluded.l1, l2 = rating_agg.l2 + excluded.l2,
-                  l3 = rating_agg.l3 + excluded.l3, l4 = rating_agg.l4 + excluded.l4,
-                  l5 = rating_agg.l5 + excluded.l5,
-                  top_offered = rating_agg.top_offered + excluded.top_offered,
-                  flagged = rating_agg.flagged + excluded.flagged",
-            );
-            qb.build().execute(&mut *$conn).await?;
-        }
-        for chunk in w.dossiers.chunks(1000) {
-            let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO dossier_agg (unit_id, bucket, dim, key, received, received_online, finished,
-                  early, on_time, late, returned, overdue_delta, open_delta) ",
-            );
-            qb.push_values(chunk, |mut b, (c, v)| {
-                b.push_bind(c.unit_id)
-                    .push_bind(c.bucket)
-                    .push_bind(c.dim)
-                    .push_bind(c.key);
-                for x in v.values() {
-                    b.push_bind(x);
-                }
-            });
-            qb.push(" ON CONFLICT (unit_id, bucket, dim, key) DO UPDATE SET ");
-            qb.push(
-                $crate::domain::aggregate::DossierCounts::COLUMNS
-                    .iter()
-                    .map(|c| format!("{c} = dossier_agg.{c} + excluded.{c}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            );
-            qb.build().execute(&mut *$conn).await?;
-        }
-        for chunk in w.open.chunks(1000) {
-            let mut qb =
-                sqlx::QueryBuilder::new("INSERT INTO dossier_open_agg (unit_id, due_day, n) ");
-            qb.push_values(chunk, |mut b, (c, n)| {
-                b.push_bind(c.unit_id).push_bind(c.due_day).push_bind(*n);
-            });
-            qb.push(
-                " ON CONFLICT (unit_id, due_day) DO UPDATE SET n = dossier_open_agg.n + excluded.n",
-            );
-            qb.build().execute(&mut *$conn).await?;
-        }
+        $crate::store::aggregates::AggSink::write(&mut *$conn, &w).await?;
     }};
 }
 pub(crate) use agg_apply;
+
+/// The three upserts that add an `AggWrite`, as (table and columns, conflict target and update).
+fn agg_statements() -> [(String, String); 3] {
+    let add = |table: &str, cols: &[&str]| {
+        cols.iter()
+            .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    [
+        (
+            "rating_agg (unit_id, bucket, dim, key, question, l1, l2, l3, l4, l5, top_offered, flagged)".into(),
+            format!(
+                "ON CONFLICT (unit_id, bucket, dim, key, question) DO UPDATE SET {}",
+                add("rating_agg", &["l1", "l2", "l3", "l4", "l5", "top_offered", "flagged"])
+            ),
+        ),
+        (
+            "dossier_agg (unit_id, bucket, dim, key, received, received_online, finished, early,
+              on_time, late, returned, overdue_delta, open_delta)"
+                .into(),
+            format!(
+                "ON CONFLICT (unit_id, bucket, dim, key) DO UPDATE SET {}",
+                add("dossier_agg", &crate::domain::aggregate::DossierCounts::COLUMNS)
+            ),
+        ),
+        (
+            "dossier_open_agg (unit_id, due_day, n)".into(),
+            "ON CONFLICT (unit_id, due_day) DO UPDATE SET n = dossier_open_agg.n + excluded.n"
+                .into(),
+        ),
+    ]
+}
+
+/// The rows of an `AggWrite`, table by table, as the upserts of `agg_statements` take them.
+fn agg_rows(w: &AggWrite) -> [Vec<Vec<J<'_>>>; 3] {
+    [
+        w.ratings
+            .iter()
+            .map(|(c, v)| {
+                let mut r = vec![
+                    J::I(c.unit_id),
+                    J::I(c.bucket.into()),
+                    J::I(c.dim.into()),
+                    J::I(c.key),
+                    J::S(&c.question),
+                ];
+                r.extend(v.levels.iter().map(|l| J::I(*l)));
+                r.extend([J::I(v.top_offered), J::I(v.flagged)]);
+                r
+            })
+            .collect(),
+        w.dossiers
+            .iter()
+            .map(|(c, v)| {
+                let mut r = vec![
+                    J::I(c.unit_id),
+                    J::I(c.bucket.into()),
+                    J::I(c.dim.into()),
+                    J::I(c.key),
+                ];
+                r.extend(v.values().iter().map(|x| J::I(*x)));
+                r
+            })
+            .collect(),
+        w.open
+            .iter()
+            .map(|(c, n)| vec![J::I(c.unit_id), J::I(c.due_day.into()), J::I(*n)])
+            .collect(),
+    ]
+}
+
+/// PostgreSQL types of the columns of each upsert, in order.
+const AGG_PG_TYPES: [&[&str]; 3] = [
+    &[
+        "bigint", "integer", "smallint", "bigint", "text", "bigint", "bigint", "bigint", "bigint",
+        "bigint", "bigint", "bigint",
+    ],
+    &[
+        "bigint", "integer", "smallint", "bigint", "bigint", "bigint", "bigint", "bigint",
+        "bigint", "bigint", "bigint", "bigint", "bigint",
+    ],
+    &["bigint", "integer", "bigint"],
+];
+
+/// Lets a PostgreSQL bulk load skip row triggers for the rest of its transaction, when the
+/// account may (a superuser): foreign-key checks then cost nothing, which is most of the time of
+/// a COPY. Safe because the loads insert only ids they have just resolved from the same tables,
+/// and they run the work of the tables' own triggers themselves. Returns whether it did.
+pub(crate) async fn pg_skip_triggers(tx: &mut sqlx::PgConnection) -> Result<bool> {
+    let superuser: String = sqlx::query_scalar("SELECT current_setting('is_superuser')")
+        .fetch_one(&mut *tx)
+        .await?;
+    if superuser == "on" {
+        sqlx::query("SET LOCAL session_replication_role = replica")
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(superuser == "on")
+}
+
+/// Adds an `AggWrite` to the stored aggregates on a connection inside the caller's transaction.
+pub(crate) trait AggSink {
+    fn write(&mut self, w: &AggWrite) -> impl std::future::Future<Output = Result<()>> + Send;
+}
+
+impl AggSink for sqlx::SqliteConnection {
+    /// A kiosk batch: one prepared upsert stepped per row. A load of thousands: staged.
+    async fn write(&mut self, w: &AggWrite) -> Result<()> {
+        let rows = agg_rows(w);
+        let mut handle = self.lock_handle().await?;
+        let db = handle.as_raw_handle();
+        for (n, ((target, conflict), rows)) in agg_statements().iter().zip(&rows).enumerate() {
+            let Some(first) = rows.first() else { continue };
+            if rows.len() > 1000 {
+                // SAFETY: the handle stays locked throughout.
+                unsafe {
+                    super::sqlite_bulk::staged(
+                        db,
+                        &format!("agg_stage_{n}"),
+                        first.len(),
+                        rows,
+                        &format!("INSERT INTO {target}"),
+                        conflict,
+                    )?;
+                }
+                continue;
+            }
+            let marks = vec!["?"; first.len()].join(", ");
+            // SAFETY: the handle stays locked while the statement lives.
+            let mut upsert = unsafe {
+                super::sqlite_bulk::Prepared::new(
+                    db,
+                    &format!("INSERT INTO {target} VALUES ({marks}) {conflict}"),
+                )?
+            };
+            for r in rows {
+                upsert.run(r)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl AggSink for sqlx::PgConnection {
+    /// Tens of thousands of rows a statement, as one JSON parameter.
+    async fn write(&mut self, w: &AggWrite) -> Result<()> {
+        let all = agg_rows(w);
+        for (((target, conflict), rows), types) in
+            agg_statements().iter().zip(&all).zip(AGG_PG_TYPES)
+        {
+            for chunk in rows.chunks(JSON_CHUNK) {
+                let mut json = JsonRows::default();
+                for r in chunk {
+                    json.push(r);
+                }
+                let cols: Vec<String> = types
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| format!("(j ->> {i})::{t}"))
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO {target} SELECT {} FROM jsonb_array_elements($1::jsonb) j WHERE TRUE {conflict}",
+                    cols.join(", ")
+                );
+                sqlx::query(&sql)
+                    .bind(json.finish())
+                    .execute(&mut *self)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
 
 /// Per-backend SQL for instants (epoch ms) seen in Vietnam's time zone (UTC+7 since 1975).
 struct Clock {

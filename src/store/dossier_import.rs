@@ -11,8 +11,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
-use super::aggregates::agg_apply;
-use super::{Result, Store, StoreError, with_pool};
+use super::aggregates::{BULK_PRAGMAS, J, agg_apply};
+use super::sqlite_bulk::staged;
+use tokio::sync::mpsc;
+
+use super::{Result, Store, StoreError, is_unique_violation, with_pool};
 use crate::domain::Msg;
 use crate::domain::aggregate::{Deltas, DossierDeltas, DossierSnapshot};
 use crate::domain::calendar::WorkingCalendar;
@@ -61,6 +64,8 @@ fn row_err(line: u64, vi: impl Into<String>, en: impl Into<String>) -> StoreErro
 struct Ready {
     line: u64,
     code: Option<String>,
+    /// The local day of receipt, which numbers generated codes.
+    day: NaiveDate,
     unit_id: i64,
     procedure_id: i64,
     channel: i16,
@@ -191,28 +196,247 @@ fn code_seq(code: &str, unit_code: &str) -> Option<(NaiveDate, i64)> {
 }
 
 const CODE_CHECK_CHUNK: usize = 1000;
-/// 16 values a row: 16,000 parameters, under both databases' limits.
-const INSERT_CHUNK: usize = 1000;
-const EVENT_CHUNK: usize = 3000;
+const COLUMNS: &str = "code, lookup_secret, unit_id, procedure_id, channel, status, applicant_name,
+    return_method, limit_kind, limit_value, registered_at, received_at, due_at, finished_at,
+    returned_at, supplement_count, received_by, imported, updated_at";
 
-impl Store {
-    /// Loads historical dossiers in one transaction (see the module documentation). Any bad row
-    /// (unknown unit or procedure, inconsistent times, a code already used in the file or in
-    /// the database) rolls the whole import back and names its line.
-    pub async fn import_dossiers(&self, rows: &[DossierImportRow]) -> Result<DossierImportSummary> {
-        // 1. Each row on its own, and codes repeated within the file.
-        let mut seen: HashMap<String, u64> = HashMap::new();
-        let codes: Vec<Option<String>> = rows
+/// Rows as the reader produces them: a chunk, or the reason reading stopped.
+pub type DossierChunks = mpsc::Receiver<Result<Vec<DossierImportRow>>>;
+
+/// Units, procedures and officials by code, read once; limits and calendars as first needed.
+struct Lookups {
+    units: HashMap<String, (i64, String)>,
+    unit_codes: HashMap<i64, String>,
+    procedures: HashMap<String, (i64, TimeLimit)>,
+    officials: HashMap<String, i64>,
+    /// Procedures for which some unit committed a shorter limit.
+    committed: HashSet<i64>,
+    limits: HashMap<(i64, i64, NaiveDate), TimeLimit>,
+    /// Holidays and make-up days, the same for every unit.
+    base_calendar: Option<WorkingCalendar>,
+    calendars: HashMap<i64, WorkingCalendar>,
+}
+
+impl Lookups {
+    async fn read(store: &Store) -> Result<Lookups> {
+        let (units, procedures, officials, committed) = with_pool!(store, p => {
+            // Units in force win over dissolved ones of the same code: they come last.
+            let units: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT code, id FROM units ORDER BY (valid_to IS NULL), valid_from, id")
+                .fetch_all(p).await?;
+            let procedures: Vec<(String, i64, String, i64)> = sqlx::query_as(
+                "SELECT code, id, limit_kind, CAST(limit_value AS BIGINT) FROM procedures").fetch_all(p).await?;
+            let officials: Vec<(String, i64)> =
+                sqlx::query_as("SELECT code, id FROM officials").fetch_all(p).await?;
+            let committed: Vec<i64> =
+                sqlx::query_scalar("SELECT DISTINCT procedure_id FROM procedure_limits").fetch_all(p).await?;
+            Ok::<_, StoreError>((units, procedures, officials, committed))
+        })?;
+        let mut procs = HashMap::new();
+        for (code, id, kind, value) in procedures {
+            let limit = TimeLimit::from_parts(&kind, value).map_err(StoreError::Invalid)?;
+            procs.insert(code, (id, limit));
+        }
+        Ok(Lookups {
+            unit_codes: units.iter().map(|(c, id)| (*id, c.clone())).collect(),
+            units: units
+                .into_iter()
+                .map(|(c, id)| (c.clone(), (id, c)))
+                .collect(),
+            procedures: procs,
+            officials: officials.into_iter().collect(),
+            committed: committed.into_iter().collect(),
+            limits: HashMap::new(),
+            base_calendar: None,
+            calendars: HashMap::new(),
+        })
+    }
+
+    async fn calendar(&mut self, store: &Store, unit_id: i64) -> Result<&WorkingCalendar> {
+        if !self.calendars.contains_key(&unit_id) {
+            let cal = match &self.base_calendar {
+                None => {
+                    let cal = store.working_calendar(unit_id).await?;
+                    self.base_calendar = Some(cal.clone());
+                    cal
+                }
+                Some(base) => WorkingCalendar {
+                    hours: store.unit_hours(unit_id).await?.effective,
+                    ..base.clone()
+                },
+            };
+            self.calendars.insert(unit_id, cal);
+        }
+        Ok(&self.calendars[&unit_id])
+    }
+
+    /// Checks a row and resolves its codes, limit and due time.
+    async fn resolve(&mut self, store: &Store, r: DossierImportRow) -> Result<Ready> {
+        let line = r.line;
+        let code = r.code.as_ref().map(|c| c.trim().to_uppercase());
+        check_row(&r)?;
+        let uc = r.unit_code.trim();
+        let unit_id = self.units.get(uc).map(|u| u.0).ok_or_else(|| {
+            row_err(
+                line,
+                format!("không có đơn vị mã '{uc}'"),
+                format!("no unit with code '{uc}'"),
+            )
+        })?;
+        let pc = r.procedure_code.trim();
+        let (procedure_id, legal) = *self.procedures.get(pc).ok_or_else(|| {
+            row_err(
+                line,
+                format!("không có thủ tục mã '{pc}'"),
+                format!("no procedure with code '{pc}'"),
+            )
+        })?;
+        let day = r.received_at.date();
+        let limit = if self.committed.contains(&procedure_id) {
+            match self.limits.get(&(procedure_id, unit_id, day)) {
+                Some(l) => *l,
+                None => {
+                    let l = store.effective_limit(procedure_id, unit_id, day).await?.0;
+                    self.limits.insert((procedure_id, unit_id, day), l);
+                    l
+                }
+            }
+        } else {
+            legal
+        };
+        let online_pending = r.status == Status::RegisteredOnline;
+        let due_at = match (online_pending, r.due_at) {
+            (true, _) => None,
+            (false, Some(d)) => Some(local_ms(d)),
+            (false, None) => Some(local_ms(
+                self.calendar(store, unit_id)
+                    .await?
+                    .due_at(r.received_at, limit),
+            )),
+        };
+        let received_by = match r
+            .official_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            None => None,
+            Some(oc) => Some(*self.officials.get(oc).ok_or_else(|| {
+                row_err(
+                    line,
+                    format!("không có cán bộ mã '{oc}'"),
+                    format!("no official with code '{oc}'"),
+                )
+            })?),
+        };
+        let received = local_ms(r.received_at);
+        Ok(Ready {
+            received_by,
+            line,
+            code,
+            day,
+            unit_id,
+            procedure_id,
+            channel: r.channel.code(),
+            status: r.status.code(),
+            applicant_name: r.applicant_name.trim().to_string(),
+            return_method: r.return_method.as_str(),
+            limit,
+            registered_at: received,
+            received_at: (!online_pending).then_some(received),
+            due_at,
+            finished_at: r.finished_at.map(local_ms),
+            returned_at: r.returned_at.map(local_ms),
+            supplement_count: r.supplement_count,
+            secret: lookup_secret(rand::random()),
+        })
+    }
+}
+
+/// One CSV field for COPY: empty is NULL, anything else quoted with doubled quotes.
+pub(crate) fn copy_field(out: &mut Vec<u8>, s: &str) {
+    if s.is_empty() {
+        return;
+    }
+    out.push(b'"');
+    for b in s.bytes() {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
+}
+
+/// An optional number for COPY: empty is NULL.
+pub(crate) fn copy_opt(out: &mut Vec<u8>, v: Option<i64>) {
+    use std::io::Write;
+    if let Some(v) = v {
+        let _ = write!(out, "{v}");
+    }
+}
+
+fn copy_row(out: &mut Vec<u8>, code: &str, r: &Ready, now: Millis) {
+    use std::io::Write;
+    copy_field(out, code);
+    out.push(b',');
+    copy_field(out, &r.secret);
+    let _ = write!(
+        out,
+        ",{},{},{},{},",
+        r.unit_id, r.procedure_id, r.channel, r.status
+    );
+    copy_field(out, &r.applicant_name);
+    let _ = write!(
+        out,
+        ",{},{},{},{},",
+        r.return_method,
+        r.limit.kind(),
+        r.limit.value(),
+        r.registered_at
+    );
+    copy_opt(out, r.received_at);
+    out.push(b',');
+    copy_opt(out, r.due_at);
+    out.push(b',');
+    copy_opt(out, r.finished_at);
+    out.push(b',');
+    copy_opt(out, r.returned_at);
+    let _ = write!(out, ",{},", r.supplement_count);
+    copy_opt(out, r.received_by);
+    let _ = writeln!(out, ",t,{now}");
+}
+
+/// The highest number among stored codes `{unit}-{yyMMdd}-{N}` of a unit and day.
+macro_rules! stored_max_seq {
+    ($conn:expr, $unit_code:expr, $day:expr) => {{
+        let prefix = format!("{}-{}-", $unit_code, $day.format("%y%m%d"));
+        // '.' sorts right after '-': the range is exactly the codes with this prefix.
+        let upper = format!("{}-{}.", $unit_code, $day.format("%y%m%d"));
+        let codes: Vec<String> =
+            sqlx::query_scalar("SELECT code FROM dossiers WHERE code >= $1 AND code < $2")
+                .bind(&prefix)
+                .bind(&upper)
+                .fetch_all(&mut *$conn)
+                .await?;
+        codes
             .iter()
-            .map(|r| r.code.as_ref().map(|c| c.trim().to_uppercase()))
-            .collect();
-        for (r, code) in rows.iter().zip(&codes) {
-            check_row(&DossierImportRow {
-                code: code.clone(),
-                ..r.clone()
-            })?;
-            if let Some(c) = code
-                && let Some(first) = seen.insert(c.clone(), r.line)
+            .filter_map(|c| code_seq(c, $unit_code).map(|(_, n)| n))
+            .max()
+            .unwrap_or(0)
+    }};
+}
+
+/// Gives each row of a chunk its code: checks given codes (repeated in the chunk, or already
+/// stored when the table was not empty), reserves numbers for rows without one, and moves the
+/// day's sequence past given codes on days an intake may still number (today and later).
+macro_rules! assign_codes {
+    ($conn:expr, $ready:expr, $lookups:expr, $check_stored:expr, $today:expr, $generated:expr) => {{
+        let ready: &[Ready] = $ready;
+        let mut first_line: HashMap<&str, u64> = HashMap::new();
+        for r in ready {
+            if let Some(c) = &r.code
+                && let Some(first) = first_line.insert(c.as_str(), r.line)
             {
                 return Err(row_err(
                     r.line,
@@ -221,237 +445,341 @@ impl Store {
                 ));
             }
         }
-
-        // 2. Units, procedures, limits and calendars, each looked up once.
-        let mut units: HashMap<String, (i64, String)> = HashMap::new();
-        let mut procedures: HashMap<String, (i64, TimeLimit)> = HashMap::new();
-        let mut officials: HashMap<String, i64> = HashMap::new();
-        let committed: HashSet<i64> = with_pool!(self, p => sqlx::query_scalar::<_, i64>(
-            "SELECT DISTINCT procedure_id FROM procedure_limits").fetch_all(p).await)?
-        .into_iter()
-        .collect();
-        let mut limits: HashMap<(i64, i64, NaiveDate), TimeLimit> = HashMap::new();
-        let mut calendars: HashMap<i64, WorkingCalendar> = HashMap::new();
-        let mut ready = Vec::with_capacity(rows.len());
-        for (r, code) in rows.iter().zip(codes) {
-            let line = r.line;
-            let uc = r.unit_code.trim();
-            if !units.contains_key(uc) {
-                let u = self.unit_by_code(uc).await?.ok_or_else(|| {
-                    row_err(
-                        line,
-                        format!("không có đơn vị mã '{uc}'"),
-                        format!("no unit with code '{uc}'"),
-                    )
-                })?;
-                units.insert(uc.to_string(), (u.id, u.code));
-            }
-            let (unit_id, _) = units[uc];
-            let pc = r.procedure_code.trim();
-            if !procedures.contains_key(pc) {
-                let p = self.procedure_by_code(pc).await?.ok_or_else(|| {
-                    row_err(
-                        line,
-                        format!("không có thủ tục mã '{pc}'"),
-                        format!("no procedure with code '{pc}'"),
-                    )
-                })?;
-                procedures.insert(pc.to_string(), (p.id, p.legal_limit));
-            }
-            let (procedure_id, legal) = procedures[pc];
-            let day = r.received_at.date();
-            let limit = if committed.contains(&procedure_id) {
-                match limits.get(&(procedure_id, unit_id, day)) {
-                    Some(l) => *l,
-                    None => {
-                        let l = self.effective_limit(procedure_id, unit_id, day).await?.0;
-                        limits.insert((procedure_id, unit_id, day), l);
-                        l
-                    }
-                }
-            } else {
-                legal
-            };
-            let online_pending = r.status == Status::RegisteredOnline;
-            let due_at = match (online_pending, r.due_at) {
-                (true, _) => None,
-                (false, Some(d)) => Some(local_ms(d)),
-                (false, None) => {
-                    let cal = match calendars.entry(unit_id) {
-                        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                        std::collections::hash_map::Entry::Vacant(e) => {
-                            e.insert(self.working_calendar(unit_id).await?)
-                        }
-                    };
-                    Some(local_ms(cal.due_at(r.received_at, limit)))
-                }
-            };
-            let received_by = match r
-                .official_code
-                .as_deref()
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-            {
-                None => None,
-                Some(oc) => match officials.get(oc) {
-                    Some(id) => Some(*id),
-                    None => {
-                        let o = self.official_by_code(oc).await?.ok_or_else(|| {
-                            row_err(
-                                line,
-                                format!("không có cán bộ mã '{oc}'"),
-                                format!("no official with code '{oc}'"),
-                            )
-                        })?;
-                        officials.insert(oc.to_string(), o.id);
-                        Some(o.id)
-                    }
-                },
-            };
-            let received = local_ms(r.received_at);
-            ready.push(Ready {
-                received_by,
-                line,
-                code,
-                unit_id,
-                procedure_id,
-                channel: r.channel.code(),
-                status: r.status.code(),
-                applicant_name: r.applicant_name.trim().to_string(),
-                return_method: r.return_method.as_str(),
-                limit,
-                registered_at: received,
-                received_at: (!online_pending).then_some(received),
-                due_at,
-                finished_at: r.finished_at.map(local_ms),
-                returned_at: r.returned_at.map(local_ms),
-                supplement_count: r.supplement_count,
-                secret: lookup_secret(rand::random()),
-            });
-        }
-
-        // 3. Per unit and day: how many codes to generate and the highest number already given.
-        let mut groups: BTreeMap<(i64, NaiveDate), (i64, Vec<usize>)> = BTreeMap::new();
-        for (i, (r, row)) in ready.iter().zip(rows).enumerate() {
-            match &r.code {
-                None => groups
-                    .entry((r.unit_id, row.received_at.date()))
-                    .or_default()
-                    .1
-                    .push(i),
-                Some(c) => {
-                    let unit_code = &units[row.unit_code.trim()].1;
-                    if let Some((day, n)) = code_seq(c, unit_code) {
-                        let g = groups.entry((r.unit_id, day)).or_default();
-                        g.0 = g.0.max(n);
-                    }
-                }
-            }
-        }
-        let unit_codes: HashMap<i64, String> = units.values().cloned().collect();
-        let now = now_ms();
-        let mut generated = 0u64;
-
-        with_pool!(self, p => {
-            let mut tx = p.begin().await?;
-            // Reserve the numbers: one upsert per unit and day, atomic like the intake's.
-            let mut final_codes: Vec<String> = ready.iter().map(|r| r.code.clone().unwrap_or_default()).collect();
-            for ((unit_id, day), (given_max, todo)) in &groups {
-                let k = todo.len() as i64;
-                let last: i64 = sqlx::query_scalar(
-                    "INSERT INTO dossier_sequences (unit_id, day, last_seq) VALUES ($1, $2, $3 + $4)
-                     ON CONFLICT (unit_id, day) DO UPDATE SET last_seq =
-                        (CASE WHEN dossier_sequences.last_seq > $3 THEN dossier_sequences.last_seq ELSE $3 END) + $4
-                     RETURNING last_seq")
-                    .bind(unit_id).bind(day).bind(given_max).bind(k)
-                    .fetch_one(&mut *tx).await?;
-                for (j, &i) in todo.iter().enumerate() {
-                    final_codes[i] = dossier_code(&unit_codes[unit_id], *day, last - k + 1 + j as i64);
-                }
-                generated += k as u64;
-            }
-            // No code may already be in use.
-            let line_of: HashMap<&str, u64> = final_codes.iter().map(String::as_str).zip(ready.iter().map(|r| r.line)).collect();
-            for chunk in final_codes.chunks(CODE_CHECK_CHUNK) {
+        if $check_stored {
+            let given: Vec<&str> = ready.iter().filter_map(|r| r.code.as_deref()).collect();
+            for part in given.chunks(CODE_CHECK_CHUNK) {
                 let mut qb = sqlx::QueryBuilder::new("SELECT code FROM dossiers WHERE code IN (");
                 let mut sep = qb.separated(", ");
-                for c in chunk {
-                    sep.push_bind(c.as_str());
+                for c in part {
+                    sep.push_bind(*c);
                 }
                 qb.push(")");
-                let taken: Vec<(String,)> = qb.build_query_as().fetch_all(&mut *tx).await?;
-                if let Some(line) = taken.iter().filter_map(|(c,)| line_of.get(c.as_str())).min() {
-                    let c = taken.iter().find(|(c,)| line_of.get(c.as_str()) == Some(line)).map(|(c,)| c.clone()).unwrap_or_default();
-                    return Err(row_err(*line,
+                let taken: Vec<(String,)> = qb.build_query_as().fetch_all(&mut *$conn).await?;
+                if let Some((line, c)) = taken
+                    .iter()
+                    .filter_map(|(c,)| first_line.get(c.as_str()).map(|l| (*l, c)))
+                    .min()
+                {
+                    return Err(row_err(
+                        line,
                         format!("mã hồ sơ {c} đã có trong cơ sở dữ liệu"),
-                        format!("dossier code {c} already exists in the database")));
+                        format!("dossier code {c} already exists in the database"),
+                    ));
                 }
             }
-            // The dossiers, many rows per statement.
-            let mut ids: HashMap<String, i64> = HashMap::with_capacity(ready.len());
-            let idx: Vec<usize> = (0..ready.len()).collect();
-            for chunk in idx.chunks(INSERT_CHUNK) {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO dossiers (code, lookup_secret, unit_id, procedure_id, channel, status,
-                        applicant_name, return_method, limit_kind, limit_value, registered_at, received_at,
-                        due_at, finished_at, returned_at, supplement_count, received_by, imported, updated_at) ");
-                qb.push_values(chunk, |mut b, &i| {
-                    let r = &ready[i];
-                    b.push_bind(final_codes[i].as_str()).push_bind(r.secret.as_str()).push_bind(r.unit_id)
-                        .push_bind(r.procedure_id).push_bind(r.channel).push_bind(r.status)
-                        .push_bind(r.applicant_name.as_str()).push_bind(r.return_method)
-                        .push_bind(r.limit.kind()).push_bind(r.limit.value() as i32)
-                        .push_bind(r.registered_at).push_bind(r.received_at).push_bind(r.due_at)
-                        .push_bind(r.finished_at).push_bind(r.returned_at).push_bind(r.supplement_count)
-                        .push_bind(r.received_by).push("TRUE").push_bind(now);
-                });
-                qb.push(" RETURNING id, code");
-                let got: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await
-                    .map_err(|e| super::unique_as(e,
-                        "Một mã hồ sơ vừa được dùng ở nơi khác; không có gì được nhập, vui lòng thử lại",
-                        "A dossier code was just used elsewhere; nothing was imported, please try again"))?;
-                ids.extend(got.into_iter().map(|(id, c)| (c, id)));
+        }
+        // Per unit and day: the highest number given and the rows to number. Days with rows to
+        // number, and days an intake may still number (today and later), are kept.
+        let mut groups: BTreeMap<(i64, NaiveDate), (i64, Vec<usize>)> = BTreeMap::new();
+        let mut given = Vec::new();
+        for (i, r) in ready.iter().enumerate() {
+            match &r.code {
+                None => groups.entry((r.unit_id, r.day)).or_default().1.push(i),
+                Some(c) => {
+                    if let Some((day, n)) = code_seq(c, $lookups.unit_code(r.unit_id)) {
+                        if day >= $today {
+                            groups.entry((r.unit_id, day)).or_default();
+                        }
+                        given.push((r.unit_id, day, n));
+                    }
+                }
             }
-            // One history line each.
-            for chunk in idx.chunks(EVENT_CHUNK) {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO dossier_events (dossier_id, at, action, from_status, to_status, note) ");
-                qb.push_values(chunk, |mut b, &i| {
-                    let r = &ready[i];
-                    b.push_bind(ids[&final_codes[i]]).push_bind(now).push("'import'").push("NULL")
-                        .push_bind(r.status).push_bind(format!("Nhập từ dữ liệu cũ, dòng {}", r.line));
-                });
-                qb.build().execute(&mut *tx).await?;
+        }
+        for (unit_id, day, n) in given {
+            if let Some(g) = groups.get_mut(&(unit_id, day)) {
+                g.0 = g.0.max(n);
             }
-            let mut deltas = DossierDeltas::default();
-            for r in &ready {
-                deltas.change(None, &DossierSnapshot {
-                    unit_id: r.unit_id,
-                    channel: r.channel,
-                    status: r.status,
-                    received_at: r.received_at,
-                    due_at: r.due_at,
-                    finished_at: r.finished_at,
-                    returned_at: r.returned_at,
-                    supplement_count: r.supplement_count,
-                    counter_id: None,
-                    updated_at: now,
-                });
+        }
+        let mut codes: Vec<String> = ready.iter().map(|r| r.code.clone().unwrap_or_default()).collect();
+        for ((unit_id, day), (given_max, todo)) in &groups {
+            let unit_code = $lookups.unit_code(*unit_id).to_string();
+            let mut floor = *given_max;
+            if !todo.is_empty() {
+                // Codes given by earlier imports are not in the sequence.
+                floor = floor.max(stored_max_seq!($conn, &unit_code, day));
             }
-            agg_apply!(&mut *tx, Deltas::default(), deltas);
-            sqlx::query("INSERT INTO audit_log (at, user_id, action, detail) VALUES ($1, NULL, $2, $3)")
-                .bind(now).bind("dossier.import")
-                .bind(format!("{} dossiers, {generated} codes generated", ready.len()))
-                .execute(&mut *tx).await?;
-            tx.commit().await?;
-            Ok::<(), StoreError>(())
-        })?;
-        Ok(DossierImportSummary {
-            imported: ready.len() as u64,
-            codes_generated: generated,
-        })
+            let k = todo.len() as i64;
+            let last: i64 = sqlx::query_scalar(
+                "INSERT INTO dossier_sequences (unit_id, day, last_seq) VALUES ($1, $2, $3 + $4)
+                 ON CONFLICT (unit_id, day) DO UPDATE SET last_seq =
+                    (CASE WHEN dossier_sequences.last_seq > $3 THEN dossier_sequences.last_seq ELSE $3 END) + $4
+                 RETURNING last_seq")
+                .bind(unit_id).bind(day).bind(floor).bind(k)
+                .fetch_one(&mut *$conn).await?;
+            for (j, &i) in todo.iter().enumerate() {
+                codes[i] = dossier_code(&unit_code, *day, last - k + 1 + j as i64);
+            }
+            $generated += k as u64;
+        }
+        codes
+    }};
+}
+
+impl Lookups {
+    fn unit_code(&self, unit_id: i64) -> &str {
+        self.unit_codes
+            .get(&unit_id)
+            .map(String::as_str)
+            .unwrap_or("")
     }
 }
+
+impl Store {
+    /// Loads historical dossiers held in memory (tests, the demo): `import_dossiers_stream`
+    /// over chunks of them.
+    pub async fn import_dossiers(&self, rows: &[DossierImportRow]) -> Result<DossierImportSummary> {
+        let chunks: Vec<Vec<DossierImportRow>> = rows.chunks(20_000).map(<[_]>::to_vec).collect();
+        let (tx, rx) = mpsc::channel(chunks.len().max(1));
+        for c in chunks {
+            tx.send(Ok(c)).await.expect("the receiver is here");
+        }
+        drop(tx);
+        self.import_dossiers_stream(rx).await
+    }
+
+    /// Loads historical dossiers streamed in chunks, in one transaction (see the module
+    /// documentation). Any bad row (unknown unit or procedure, inconsistent times, a code
+    /// already used in the file or in the database) rolls the whole import back and names its
+    /// line.
+    pub async fn import_dossiers_stream(
+        &self,
+        mut chunks: DossierChunks,
+    ) -> Result<DossierImportSummary> {
+        let now = now_ms();
+        let today = crate::domain::time::local_time(now).date();
+        let mut lookups = Lookups::read(self).await?;
+        let mut deltas = DossierDeltas::default();
+        let mut sum = DossierImportSummary::default();
+        // Lines and codes of the chunk being written, to explain a unique violation.
+        let mut last_chunk: Vec<(u64, String)> = Vec::new();
+        let outcome: Result<()> = async {
+            match self {
+                Store::Sqlite(p) => {
+                    // Bulk settings (see BULK_PRAGMAS) hold on this connection only, which is
+                    // closed afterwards rather than returned to the pool with them.
+                    let mut conn = p.acquire().await?;
+                    conn.close_on_drop();
+                    for pragma in BULK_PRAGMAS {
+                        sqlx::query(pragma).execute(&mut *conn).await?;
+                    }
+                    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                    let first_id: i64 =
+                        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM dossiers")
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    while let Some(chunk) = chunks.recv().await {
+                        let mut ready = Vec::with_capacity(CHUNK_HINT);
+                        for r in chunk? {
+                            ready.push(lookups.resolve(self, r).await?);
+                        }
+                        let codes = assign_codes!(
+                            &mut *tx,
+                            &ready,
+                            lookups,
+                            first_id > 0 || sum.imported > 0,
+                            today,
+                            sum.codes_generated
+                        );
+                        last_chunk = ready
+                            .iter()
+                            .zip(&codes)
+                            .map(|(r, c)| (r.line, c.clone()))
+                            .collect();
+                        let rows: Vec<Vec<J>> = ready
+                            .iter()
+                            .zip(&codes)
+                            .map(|(r, code)| {
+                                vec![
+                                    J::S(code),
+                                    J::S(&r.secret),
+                                    J::I(r.unit_id),
+                                    J::I(r.procedure_id),
+                                    J::I(r.channel.into()),
+                                    J::I(r.status.into()),
+                                    J::S(&r.applicant_name),
+                                    J::S(r.return_method),
+                                    J::S(r.limit.kind()),
+                                    J::I(r.limit.value() as i64),
+                                    J::I(r.registered_at),
+                                    J::N(r.received_at),
+                                    J::N(r.due_at),
+                                    J::N(r.finished_at),
+                                    J::N(r.returned_at),
+                                    J::I(r.supplement_count.into()),
+                                    J::N(r.received_by),
+                                    J::I(1),
+                                    J::I(now),
+                                ]
+                            })
+                            .collect();
+                        let mut handle = tx.lock_handle().await?;
+                        // SAFETY: the handle stays locked throughout.
+                        unsafe {
+                            staged(
+                                handle.as_raw_handle(),
+                                "import_dossiers",
+                                19,
+                                &rows,
+                                &format!("INSERT INTO dossiers ({COLUMNS})"),
+                                "",
+                            )?
+                        };
+                        drop(handle);
+                        tally(&mut deltas, &ready, now);
+                        sum.imported += ready.len() as u64;
+                    }
+                    last_chunk.clear();
+                    finish!(&mut *tx, first_id, now, deltas, sum);
+                    tx.commit().await?;
+                }
+                Store::Postgres(p) => {
+                    let mut tx = p.begin().await?;
+                    let first_id: i64 =
+                        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM dossiers")
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    // Dossiers have no triggers of their own but foreign keys, checked here by
+                    // the lookups.
+                    let fast = super::aggregates::pg_skip_triggers(&mut tx).await?;
+                    let mut buf = Vec::with_capacity(8 << 20);
+                    while let Some(chunk) = chunks.recv().await {
+                        let mut ready = Vec::with_capacity(CHUNK_HINT);
+                        for r in chunk? {
+                            ready.push(lookups.resolve(self, r).await?);
+                        }
+                        let codes = assign_codes!(
+                            &mut *tx,
+                            &ready,
+                            lookups,
+                            first_id > 0 || sum.imported > 0,
+                            today,
+                            sum.codes_generated
+                        );
+                        last_chunk = ready
+                            .iter()
+                            .zip(&codes)
+                            .map(|(r, c)| (r.line, c.clone()))
+                            .collect();
+                        buf.clear();
+                        for (r, c) in ready.iter().zip(&codes) {
+                            copy_row(&mut buf, c, r, now);
+                        }
+                        // One COPY a chunk: the sequence statements above need the connection
+                        // between chunks.
+                        let mut copy = tx
+                            .copy_in_raw(&format!(
+                                "COPY dossiers ({COLUMNS}) FROM STDIN WITH (FORMAT csv)"
+                            ))
+                            .await?;
+                        if let Err(e) = copy.send(buf.as_slice()).await {
+                            let _ = copy.abort("import failed").await;
+                            return Err(e.into());
+                        }
+                        copy.finish().await?;
+                        tally(&mut deltas, &ready, now);
+                        sum.imported += ready.len() as u64;
+                    }
+                    last_chunk.clear();
+                    if fast {
+                        sqlx::query("SET LOCAL session_replication_role = origin")
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    finish!(&mut *tx, first_id, now, deltas, sum);
+                    tx.commit().await?;
+                }
+            }
+            Ok(())
+        }
+        .await;
+        match outcome {
+            Ok(()) => Ok(sum),
+            Err(StoreError::Db(e)) if is_unique_violation(&e) => {
+                Err(self.explain_code_conflict(&last_chunk).await)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// What a unique violation on a chunk's codes was about: a code stored before this import,
+    /// or one repeated from an earlier chunk of the file.
+    async fn explain_code_conflict(&self, rows: &[(u64, String)]) -> StoreError {
+        for (line, code) in rows {
+            let stored: std::result::Result<bool, sqlx::Error> = with_pool!(self, p => {
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM dossiers WHERE code = $1)")
+                    .bind(code).fetch_one(p).await
+            });
+            if stored.unwrap_or(false) {
+                return row_err(
+                    *line,
+                    format!("mã hồ sơ {code} đã có trong cơ sở dữ liệu"),
+                    format!("dossier code {code} already exists in the database"),
+                );
+            }
+        }
+        let first = rows.first().map(|r| r.0).unwrap_or(0);
+        let last = rows.last().map(|r| r.0).unwrap_or(0);
+        row_err(
+            first,
+            format!(
+                "một mã hồ sơ trong các dòng {first}–{last} trùng với một dòng trước trong tệp"
+            ),
+            format!("a dossier code on lines {first}–{last} repeats an earlier line of the file"),
+        )
+    }
+}
+
+const CHUNK_HINT: usize = 20_000;
+
+/// Adds a chunk's dossiers to the aggregate deltas.
+fn tally(deltas: &mut DossierDeltas, ready: &[Ready], now: Millis) {
+    for r in ready {
+        deltas.change(
+            None,
+            &DossierSnapshot {
+                unit_id: r.unit_id,
+                channel: r.channel,
+                status: r.status,
+                received_at: r.received_at,
+                due_at: r.due_at,
+                finished_at: r.finished_at,
+                returned_at: r.returned_at,
+                supplement_count: r.supplement_count,
+                counter_id: None,
+                updated_at: now,
+            },
+        );
+    }
+}
+
+/// After the last chunk: one history line per imported dossier (in one statement, server
+/// side), the aggregates and the audit log.
+macro_rules! finish {
+    ($conn:expr, $first_id:expr, $now:expr, $deltas:expr, $sum:expr) => {{
+        sqlx::query(
+            "INSERT INTO dossier_events (dossier_id, at, action, from_status, to_status, note)
+             SELECT id, $1, 'import', NULL, status, 'Nhập từ dữ liệu cũ' FROM dossiers
+             WHERE id > $2 AND imported AND updated_at = $1",
+        )
+        .bind($now)
+        .bind($first_id)
+        .execute(&mut *$conn)
+        .await?;
+        agg_apply!(&mut *$conn, Deltas::default(), std::mem::take(&mut $deltas));
+        sqlx::query(
+            "INSERT INTO audit_log (at, user_id, action, detail) VALUES ($1, NULL, $2, $3)",
+        )
+        .bind($now)
+        .bind("dossier.import")
+        .bind(format!(
+            "{} dossiers, {} codes generated",
+            $sum.imported, $sum.codes_generated
+        ))
+        .execute(&mut *$conn)
+        .await?;
+    }};
+}
+use finish;
 
 #[cfg(test)]
 mod tests {

@@ -612,12 +612,7 @@ async fn run_writer(store: Store, mut rx: mpsc::Receiver<Job>, hook: Option<Unsa
             return;
         }
         let batch: Vec<&NewRating> = jobs.iter().map(|j| &j.rating).collect();
-        let t0 = std::time::Instant::now();
-        let r0 = store.ratings_insert_batch(&batch).await;
-        if std::env::var("HL_DEBUG_BATCH").is_ok() {
-            eprintln!("batch {} {:?}", batch.len(), t0.elapsed());
-        }
-        match r0 {
+        match store.ratings_insert_batch(&batch).await {
             Ok(results) => {
                 for (job, res) in jobs.drain(..).zip(results) {
                     answer(job, res, &mut unsatisfied);

@@ -1,0 +1,512 @@
+//! Bulk load of past ratings (`hailong import ratings`): a desk brings the ratings its old
+//! system or paper ballots collected. Millions of rows arrive in chunks while the file is still
+//! being read; all of them go in one transaction (nothing is kept if any row is wrong), the
+//! aggregates are tallied in memory and added once at the end, and PostgreSQL receives the rows
+//! through COPY.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDateTime;
+use tokio::sync::mpsc;
+
+use super::aggregates::{BULK_PRAGMAS, J, agg_apply};
+use super::sqlite_bulk::staged;
+use super::{Result, Store, StoreError, is_unique_violation};
+use crate::domain::Msg;
+use crate::domain::aggregate::{DossierDeltas, RatingFact, RatingTally};
+use crate::domain::form::FormDefinition;
+use crate::domain::scale::{Level, Scale};
+use crate::domain::time::{Millis, local_ms, now_ms};
+use crate::store::ratings::Channel;
+
+/// One past rating as read from the file; the time is Vietnamese wall-clock time.
+#[derive(Debug, Clone)]
+pub struct RatingImportRow {
+    /// Line in the source file, for error messages.
+    pub line: u64,
+    /// The rating's idempotency key; `{file}:{line}` when the file has none, so that loading
+    /// the same file twice is refused instead of counting every rating twice.
+    pub key: Option<String>,
+    pub unit_code: String,
+    pub counter_code: Option<String>,
+    pub official_code: Option<String>,
+    pub channel: Channel,
+    pub rated_at: NaiveDateTime,
+    pub scale: Scale,
+    pub level: Level,
+    pub answers: Vec<(String, Level)>,
+    pub reasons: Vec<String>,
+    pub comment: Option<String>,
+    pub dossier_code: Option<String>,
+    /// Stored flagged (kept, excluded from reports) with this reason.
+    pub flag_reason: Option<String>,
+}
+
+/// Rows as the reader produces them: a chunk, or the reason reading stopped.
+pub type RatingChunks = mpsc::Receiver<Result<Vec<RatingImportRow>>>;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RatingImportSummary {
+    pub imported: u64,
+    pub flagged: u64,
+    /// No rating form existed: the standard one was created as the default.
+    pub form_created: bool,
+    /// Aggregate rows touched (before the copies to ancestor units).
+    pub aggregate_cells: u64,
+}
+
+fn row_err(line: u64, vi: impl Into<String>, en: impl Into<String>) -> StoreError {
+    StoreError::ImportRow {
+        line,
+        msg: Msg::new(vi, en),
+    }
+}
+
+/// A counter and the form it uses, if not the default.
+type CounterForm = (i64, Option<i64>);
+
+/// Codes of units, officials and counters, read once for the whole load.
+#[derive(Default)]
+struct Lookups {
+    units: HashMap<String, i64>,
+    officials: HashMap<String, i64>,
+    /// (unit, counter code) → (counter, its form); several centres of one unit may reuse a code.
+    counters: HashMap<(i64, String), Vec<CounterForm>>,
+    /// Current version of each form.
+    form_versions: HashMap<i64, i64>,
+    default_version: i64,
+}
+
+/// A row resolved to ids, ready to insert.
+struct Ready {
+    key: String,
+    channel: &'static str,
+    counter_id: Option<i64>,
+    official_id: Option<i64>,
+    unit_id: i64,
+    form_version_id: i64,
+    scale: i16,
+    level: i16,
+    reasons: String,
+    answers: String,
+    comment: Option<String>,
+    dossier_code: Option<String>,
+    rated_at: Millis,
+    flagged_at: Option<Millis>,
+    flag_reason: Option<String>,
+}
+
+const COLUMNS: &str = "idempotency_key, channel, counter_id, official_id, unit_id, form_version_id,
+    scale, level, reasons, answers, comment, dossier_code, rated_at, received_at, flagged_at,
+    flag_reason";
+
+impl Lookups {
+    fn resolve(
+        &self,
+        r: RatingImportRow,
+        source: &str,
+        now: Millis,
+        tally: &mut RatingTally,
+    ) -> Result<Ready> {
+        let line = r.line;
+        let unit_id = *self.units.get(r.unit_code.trim()).ok_or_else(|| {
+            row_err(
+                line,
+                format!("không có đơn vị mã '{}'", r.unit_code),
+                format!("no unit with code '{}'", r.unit_code),
+            )
+        })?;
+        let official_id = match r.official_code.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(c) => Some(*self.officials.get(c).ok_or_else(|| {
+                row_err(
+                    line,
+                    format!("không có cán bộ mã '{c}'"),
+                    format!("no official with code '{c}'"),
+                )
+            })?),
+        };
+        let (counter_id, form_id) = match r.counter_code.as_deref().map(str::trim) {
+            None | Some("") => (None, None),
+            Some(c) => match self
+                .counters
+                .get(&(unit_id, c.to_string()))
+                .map(Vec::as_slice)
+            {
+                Some([(id, form)]) => (Some(*id), *form),
+                Some([_, _, ..]) => {
+                    return Err(row_err(
+                        line,
+                        format!(
+                            "đơn vị '{}' có nhiều quầy mã '{c}' (ở các bộ phận khác nhau)",
+                            r.unit_code
+                        ),
+                        format!(
+                            "unit '{}' has several counters coded '{c}' (in different centres)",
+                            r.unit_code
+                        ),
+                    ));
+                }
+                _ => {
+                    return Err(row_err(
+                        line,
+                        format!("đơn vị '{}' không có quầy mã '{c}'", r.unit_code),
+                        format!("unit '{}' has no counter coded '{c}'", r.unit_code),
+                    ));
+                }
+            },
+        };
+        let form_version_id = form_id
+            .and_then(|f| self.form_versions.get(&f).copied())
+            .unwrap_or(self.default_version);
+        let rated_at = local_ms(r.rated_at);
+        let flagged = r.flag_reason.is_some();
+        tally.add(&RatingFact {
+            unit_id,
+            official_id,
+            counter_id,
+            scale: r.scale,
+            level: r.level,
+            rated_at,
+            answers: r.answers.clone(),
+            flagged,
+        });
+        let answers: serde_json::Map<String, serde_json::Value> = r
+            .answers
+            .iter()
+            .map(|(q, l)| (q.clone(), l.value().into()))
+            .collect();
+        Ok(Ready {
+            key: r.key.unwrap_or_else(|| format!("{source}:{line}")),
+            channel: r.channel.as_str(),
+            counter_id,
+            official_id,
+            unit_id,
+            form_version_id,
+            scale: r.scale.size(),
+            level: r.level.value(),
+            reasons: serde_json::to_string(&r.reasons).expect("strings serialise"),
+            answers: serde_json::Value::Object(answers).to_string(),
+            comment: r.comment.filter(|c| !c.is_empty()),
+            dossier_code: r.dossier_code.filter(|c| !c.is_empty()),
+            rated_at,
+            flagged_at: flagged.then_some(now),
+            flag_reason: r.flag_reason,
+        })
+    }
+}
+
+/// Records the load in the audit log, inside its transaction.
+macro_rules! audit {
+    ($conn:expr, $now:expr, $sum:expr) => {
+        sqlx::query(
+            "INSERT INTO audit_log (at, user_id, action, detail) VALUES ($1, NULL, $2, $3)",
+        )
+        .bind($now)
+        .bind("rating.import")
+        .bind(format!(
+            "{} ratings ({} flagged)",
+            $sum.imported, $sum.flagged
+        ))
+        .execute(&mut *$conn)
+        .await?;
+    };
+}
+
+/// Reads the lookups inside the import's transaction, creating the standard rating form as the
+/// default when the installation has none (a fresh one importing its history).
+macro_rules! read_lookups {
+    ($conn:expr, $now:expr) => {{
+        let mut l = Lookups::default();
+        // Units in force win over dissolved ones of the same code: they come last.
+        let units: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT code, id FROM units ORDER BY (valid_to IS NULL), valid_from, id",
+        )
+        .fetch_all(&mut *$conn)
+        .await?;
+        l.units.extend(units);
+        let officials: Vec<(String, i64)> = sqlx::query_as("SELECT code, id FROM officials")
+            .fetch_all(&mut *$conn)
+            .await?;
+        l.officials.extend(officials);
+        let counters: Vec<(i64, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT sc.unit_id, c.code, c.id, c.form_id
+             FROM counters c JOIN service_centers sc ON sc.id = c.service_center_id",
+        )
+        .fetch_all(&mut *$conn)
+        .await?;
+        for (unit, code, id, form) in counters {
+            l.counters.entry((unit, code)).or_default().push((id, form));
+        }
+        let forms: Vec<(i64, bool, i64)> = sqlx::query_as(
+            "SELECT f.id, f.is_default, v.id FROM rating_forms f
+             JOIN rating_form_versions v ON v.form_id = f.id
+             WHERE v.version = (SELECT MAX(version) FROM rating_form_versions WHERE form_id = f.id)",
+        )
+        .fetch_all(&mut *$conn)
+        .await?;
+        let mut created = false;
+        for (form, is_default, version) in forms {
+            l.form_versions.insert(form, version);
+            if is_default {
+                l.default_version = version;
+            }
+        }
+        if l.default_version == 0 {
+            let form: i64 = sqlx::query_scalar(
+                "INSERT INTO rating_forms (name, is_default, created_at) VALUES ($1, TRUE, $2) RETURNING id",
+            )
+            .bind("Phiếu đánh giá tại quầy")
+            .bind($now)
+            .fetch_one(&mut *$conn)
+            .await?;
+            let def = serde_json::to_string(&FormDefinition::standard()).expect("serialises");
+            l.default_version = sqlx::query_scalar(
+                "INSERT INTO rating_form_versions (form_id, version, definition, created_at)
+                 VALUES ($1, 1, $2, $3) RETURNING id",
+            )
+            .bind(form)
+            .bind(def)
+            .bind($now)
+            .fetch_one(&mut *$conn)
+            .await?;
+            l.form_versions.insert(form, l.default_version);
+            created = true;
+        }
+        (l, created)
+    }};
+}
+
+/// The first line of `rows` whose key or dossier code is already stored, or repeats an earlier
+/// row of the same chunk: what a unique violation was about, when it was about these rows.
+async fn explain_conflict(
+    store: &Store,
+    rows: &[(u64, String, Option<String>)],
+) -> Option<StoreError> {
+    let mut seen_keys = HashSet::new();
+    let mut seen_codes = HashSet::new();
+    for (line, key, code) in rows {
+        let stored: std::result::Result<bool, sqlx::Error> = super::with_pool!(store, p => {
+            sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM ratings WHERE idempotency_key = $1 OR dossier_code = $2)",
+            )
+            .bind(key)
+            .bind(code)
+            .fetch_one(p)
+            .await
+        });
+        if stored.unwrap_or(false) {
+            return Some(row_err(
+                *line,
+                format!(
+                    "đánh giá '{key}' hoặc hồ sơ của nó đã có trong cơ sở dữ liệu (tệp đã được nhập?)"
+                ),
+                format!(
+                    "rating '{key}' or its dossier is already stored (was the file imported before?)"
+                ),
+            ));
+        }
+        if !seen_keys.insert(key) || code.as_ref().is_some_and(|c| !seen_codes.insert(c)) {
+            return Some(row_err(
+                *line,
+                format!("mã đánh giá '{key}' hoặc mã hồ sơ trùng với một dòng trước"),
+                format!("rating key '{key}' or its dossier code repeats an earlier line"),
+            ));
+        }
+    }
+    None
+}
+
+/// One CSV field for COPY: empty is NULL, anything else quoted with doubled quotes.
+fn copy_field(out: &mut Vec<u8>, s: &str) {
+    if s.is_empty() {
+        return;
+    }
+    out.push(b'"');
+    for b in s.bytes() {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
+}
+
+fn copy_row(out: &mut Vec<u8>, r: &Ready) {
+    use std::io::Write;
+    copy_field(out, &r.key);
+    let _ = write!(out, ",{},", r.channel);
+    if let Some(c) = r.counter_id {
+        let _ = write!(out, "{c}");
+    }
+    out.push(b',');
+    if let Some(o) = r.official_id {
+        let _ = write!(out, "{o}");
+    }
+    let _ = write!(
+        out,
+        ",{},{},{},{},",
+        r.unit_id, r.form_version_id, r.scale, r.level
+    );
+    copy_field(out, &r.reasons);
+    out.push(b',');
+    copy_field(out, &r.answers);
+    out.push(b',');
+    copy_field(out, r.comment.as_deref().unwrap_or(""));
+    out.push(b',');
+    copy_field(out, r.dossier_code.as_deref().unwrap_or(""));
+    let _ = write!(out, ",{},{},", r.rated_at, r.rated_at);
+    if let Some(f) = r.flagged_at {
+        let _ = write!(out, "{f}");
+    }
+    out.push(b',');
+    copy_field(out, r.flag_reason.as_deref().unwrap_or(""));
+    out.push(b'\n');
+}
+
+impl Store {
+    /// Loads past ratings streamed in chunks (see the module documentation). `source` names the
+    /// file, for generated keys and the audit log. Any bad row (unknown unit, official or
+    /// counter; a key or dossier code already stored or repeated) rolls everything back and
+    /// names its line.
+    pub async fn import_ratings(
+        &self,
+        source: &str,
+        mut chunks: RatingChunks,
+    ) -> Result<RatingImportSummary> {
+        let now = now_ms();
+        let mut sum = RatingImportSummary::default();
+        let mut tally = RatingTally::default();
+        // Lines, keys and codes of the chunk being written, to explain a unique violation.
+        let mut last_chunk: Vec<(u64, String, Option<String>)> = Vec::new();
+        let outcome: Result<()> = async {
+            match self {
+                Store::Sqlite(p) => {
+                    // Bulk settings (see BULK_PRAGMAS) hold on this connection only, which is
+                    // closed afterwards rather than returned to the pool with them.
+                    let mut conn = p.acquire().await?;
+                    conn.close_on_drop();
+                    for pragma in BULK_PRAGMAS {
+                        sqlx::query(pragma).execute(&mut *conn).await?;
+                    }
+                    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                    let (lookups, created) = read_lookups!(&mut *tx, now);
+                    sum.form_created = created;
+                    while let Some(chunk) = chunks.recv().await {
+                        let chunk = chunk?;
+                        last_chunk = chunk.iter().map(|r| (r.line, r.key.clone().unwrap_or_else(|| format!("{source}:{}", r.line)), r.dossier_code.clone())).collect();
+                        let ready = chunk
+                            .into_iter()
+                            .map(|r| lookups.resolve(r, source, now, &mut tally))
+                            .collect::<Result<Vec<_>>>()?;
+                        let rows: Vec<Vec<J>> = ready.iter().map(|r| vec![J::S(&r.key), J::S(r.channel), J::N(r.counter_id), J::N(r.official_id),
+                                J::I(r.unit_id), J::I(r.form_version_id), J::I(r.scale.into()), J::I(r.level.into()),
+                                J::S(&r.reasons), J::S(&r.answers), J::OS(r.comment.as_deref()),
+                                J::OS(r.dossier_code.as_deref()), J::I(r.rated_at), J::I(r.rated_at),
+                                J::N(r.flagged_at), J::OS(r.flag_reason.as_deref())]).collect();
+                        let mut handle = tx.lock_handle().await?;
+                        // SAFETY: the handle stays locked throughout.
+                        unsafe { staged(handle.as_raw_handle(), "import_ratings", 16, &rows, &format!("INSERT INTO ratings ({COLUMNS})"), "")? };
+                        drop(handle);
+                        sum.imported += ready.len() as u64;
+                        sum.flagged += ready.iter().filter(|r| r.flagged_at.is_some()).count() as u64;
+                    }
+                    last_chunk.clear();
+                    sum.aggregate_cells = tally.len() as u64;
+                    let deltas = std::mem::take(&mut tally).into_deltas();
+                    agg_apply!(&mut *tx, deltas, DossierDeltas::default());
+                    audit!(&mut *tx, now, sum);
+                    tx.commit().await?;
+                }
+                Store::Postgres(p) => {
+                    let mut tx = p.begin().await?;
+                    let (lookups, created) = read_lookups!(&mut *tx, now);
+                    sum.form_created = created;
+                    let first_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM ratings").fetch_one(&mut *tx).await?;
+                    let fast = super::aggregates::pg_skip_triggers(&mut tx).await?;
+                    let mut copy = tx
+                        .copy_in_raw(&format!("COPY ratings ({COLUMNS}) FROM STDIN WITH (FORMAT csv)"))
+                        .await?;
+                    let mut buf = Vec::with_capacity(4 << 20);
+                    let mut failed = None;
+                    while let Some(chunk) = chunks.recv().await {
+                        let ready = match chunk.and_then(|chunk| {
+                            last_chunk = chunk.iter().map(|r| (r.line, r.key.clone().unwrap_or_else(|| format!("{source}:{}", r.line)), r.dossier_code.clone())).collect();
+                            chunk.into_iter().map(|r| lookups.resolve(r, source, now, &mut tally)).collect::<Result<Vec<_>>>()
+                        }) {
+                            Ok(r) => r,
+                            Err(e) => {
+                                failed = Some(e);
+                                break;
+                            }
+                        };
+                        for r in &ready {
+                            copy_row(&mut buf, r);
+                        }
+                        sum.imported += ready.len() as u64;
+                        sum.flagged += ready.iter().filter(|r| r.flagged_at.is_some()).count() as u64;
+                        if let Err(e) = copy.send(std::mem::take(&mut buf)).await {
+                            failed = Some(e.into());
+                            break;
+                        }
+                        buf = Vec::with_capacity(4 << 20);
+                    }
+                    if let Some(e) = failed {
+                        // The connection must leave COPY mode before the rollback.
+                        let _ = copy.abort("import failed").await;
+                        return Err(e);
+                    }
+                    // Duplicate keys surface here, when the server checks the last rows;
+                    // which chunk failed is unknown, so the explanation searches the file's
+                    // keys that are still held: the last chunk's.
+                    copy.finish().await?;
+                    last_chunk.clear();
+                    if fast {
+                        // What the skipped trigger does, once for the whole load.
+                        sqlx::query(
+                            "INSERT INTO rating_answers (rating_id, question_key, level)
+                             SELECT r.id, a.key, a.value::smallint FROM ratings r, jsonb_each_text(r.answers::jsonb) a
+                             WHERE r.id > $1 AND r.answers <> '{}'
+                             ON CONFLICT DO NOTHING")
+                            .bind(first_id).execute(&mut *tx).await?;
+                        sqlx::query("SET LOCAL session_replication_role = origin").execute(&mut *tx).await?;
+                    }
+                    sum.aggregate_cells = tally.len() as u64;
+                    let deltas = std::mem::take(&mut tally).into_deltas();
+                    agg_apply!(&mut *tx, deltas, DossierDeltas::default());
+                    audit!(&mut *tx, now, sum);
+                    tx.commit().await?;
+                }
+            }
+            Ok(())
+        }
+        .await;
+        match outcome {
+            Ok(()) => Ok(sum),
+            Err(StoreError::Db(e)) if is_unique_violation(&e) => {
+                if let Some(named) = explain_conflict(self, &last_chunk).await {
+                    return Err(named);
+                }
+                // PostgreSQL checks COPY's rows as they stream, so the failing row may be in an
+                // earlier chunk; its message names the value.
+                let detail = match &e {
+                    sqlx::Error::Database(d) => d
+                        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                        .and_then(|d| d.detail())
+                        .map(str::to_string),
+                    _ => None,
+                }
+                .unwrap_or_default();
+                Err(StoreError::conflict(
+                    format!(
+                        "Mã đánh giá hoặc mã hồ sơ trùng với một dòng trước trong tệp. {detail} Không có gì được nhập."
+                    ),
+                    format!(
+                        "A rating key or dossier code repeats an earlier line of the file. {detail} Nothing was imported."
+                    ),
+                ))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
