@@ -38,6 +38,10 @@ use crate::store::users::UserInput;
 pub enum DemoCommand {
     /// Load the demo data set into an empty database.
     Load,
+    /// Write a national data set of any size as CSV files for `hailong import` (units,
+    /// procedures, officials, counters, ratings, dossiers), the same bytes for the same seed;
+    /// with --load, import them into --database-url, timing each step.
+    Generate(super::demo_generate::GenerateArgs),
 }
 
 /// The password of every demo account (shown on the login page of a demo installation).
@@ -117,6 +121,7 @@ pub async fn run(database_url: &str, cmd: DemoCommand) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
+        DemoCommand::Generate(args) => super::demo_generate::run(database_url, args).await,
     }
 }
 

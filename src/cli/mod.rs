@@ -6,6 +6,7 @@ pub mod admin;
 pub mod alerts;
 pub mod bulk;
 pub mod demo;
+pub mod demo_generate;
 pub mod demo_procedures;
 pub mod export;
 pub mod import;
