@@ -66,7 +66,8 @@ async fn past_ratings_load_and_count_as_a_rebuild_would() {
     store.migrate().await.unwrap();
     let s = seed(&store).await;
     let dir = tempfile::tempdir().unwrap();
-    let file = write(&dir, "past.csv", &ratings_file(3000));
+    // More than a chunk: the load drops and rebuilds the plain indexes of `ratings` on SQLite.
+    let file = write(&dir, "past.csv", &ratings_file(12_000));
     let out = hailong(&db, &["import", "ratings", &file]);
     assert!(
         out.status.success(),
@@ -74,8 +75,8 @@ async fn past_ratings_load_and_count_as_a_rebuild_would() {
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("3000 imported (60 flagged)"), "{stdout}");
-    assert_eq!(store.rating_count().await.unwrap(), 3000);
+    assert!(stdout.contains("12000 imported (240 flagged)"), "{stdout}");
+    assert_eq!(store.rating_count().await.unwrap(), 12_000);
 
     // What was added as the rows arrived is what a rebuild from raw rows gives.
     let incremental = store.aggregates_dump().await.unwrap();
@@ -92,9 +93,25 @@ async fn past_ratings_load_and_count_as_a_rebuild_would() {
         .unwrap();
     let ballots: i64 = rows.iter().map(|(_, _, v)| v.ballots()).sum();
     let flagged: i64 = rows.iter().map(|(_, _, v)| v.flagged).sum();
-    assert_eq!((ballots, flagged), (1000 - 20, 20));
+    assert_eq!((ballots, flagged), (4000 - 80, 80));
 
     // The same file again is refused as a whole: nothing is counted twice.
+    // The indexes dropped for the load are back.
+    let indexes = match &store {
+        Store::Sqlite(p) => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ratings' AND sql IS NOT NULL",
+        )
+        .fetch_one(p)
+        .await
+        .unwrap(),
+        Store::Postgres(p) => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'ratings' AND indexname LIKE 'ratings_%_time'",
+        )
+        .fetch_one(p)
+        .await
+        .unwrap(),
+    };
+    assert_eq!(indexes, 3);
     let again = hailong(&db, &["import", "ratings", &file]);
     assert!(!again.status.success());
     let err = String::from_utf8_lossy(&again.stderr);
@@ -102,7 +119,7 @@ async fn past_ratings_load_and_count_as_a_rebuild_would() {
         err.contains("r-0") && err.contains("already stored"),
         "{err}"
     );
-    assert_eq!(store.rating_count().await.unwrap(), 3000);
+    assert_eq!(store.rating_count().await.unwrap(), 12_000);
     assert_eq!(incremental, store.aggregates_dump().await.unwrap());
 }
 

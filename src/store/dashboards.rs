@@ -63,21 +63,15 @@ impl Store {
         set: UnitSet,
         buckets: &[BucketKey],
     ) -> Result<Vec<(UnitLabel, LevelCounts)>> {
-        let (cte, cond, bind) = set.sql();
+        // Every unit's totals from one range of `rating_agg_totals` (migration 0009); the
+        // labels below pick the set's units.
         let sql = format!(
-            "{cte} SELECT u.id, {LEVEL_SUMS}
-             FROM units u LEFT JOIN rating_agg a
-               ON a.unit_id = u.id AND a.dim = 0 AND a.key = 0 AND a.question = '' AND a.bucket IN ({})
-             WHERE {cond} GROUP BY u.id",
+            "SELECT a.unit_id, {LEVEL_SUMS} FROM rating_agg a
+             WHERE a.dim = 0 AND a.bucket IN ({}) GROUP BY a.unit_id",
             keys_list(buckets)
         );
-        let rows: Vec<IdLevelRow<i64>> = with_pool!(self, p => {
-            let mut q = sqlx::query_as(&sql);
-            if let Some(b) = bind {
-                q = q.bind(b);
-            }
-            q.fetch_all(p).await
-        })?;
+        let rows: Vec<IdLevelRow<i64>> =
+            with_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?;
         let labels = self.unit_labels(set).await?;
         let counts: std::collections::HashMap<i64, LevelCounts> = rows
             .into_iter()

@@ -12,7 +12,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
 use super::aggregates::{BULK_PRAGMAS, J, agg_apply};
-use super::sqlite_bulk::staged;
+use super::sqlite_bulk::{BULK_ROWS, drop_indexes_for_load, restore_indexes, staged};
 use tokio::sync::mpsc;
 
 use super::{Result, Store, StoreError, is_unique_violation, with_pool};
@@ -268,6 +268,18 @@ impl Lookups {
             self.calendars.insert(unit_id, cal);
         }
         Ok(&self.calendars[&unit_id])
+    }
+
+    async fn resolve_all(
+        &mut self,
+        store: &Store,
+        rows: Vec<DossierImportRow>,
+    ) -> Result<Vec<Ready>> {
+        let mut ready = Vec::with_capacity(rows.len());
+        for r in rows {
+            ready.push(self.resolve(store, r).await?);
+        }
+        Ok(ready)
     }
 
     /// Checks a row and resolves its codes, limit and due time.
@@ -567,11 +579,17 @@ impl Store {
                         sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM dossiers")
                             .fetch_one(&mut *tx)
                             .await?;
+                    let mut dropped: Option<Vec<String>> = None;
                     while let Some(chunk) = chunks.recv().await {
-                        let mut ready = Vec::with_capacity(CHUNK_HINT);
-                        for r in chunk? {
-                            ready.push(lookups.resolve(self, r).await?);
+                        let chunk = chunk?;
+                        if dropped.is_none() {
+                            dropped = Some(if chunk.len() >= BULK_ROWS {
+                                drop_indexes_for_load(&mut tx, "dossiers").await?
+                            } else {
+                                Vec::new()
+                            });
                         }
+                        let ready = lookups.resolve_all(self, chunk).await?;
                         let codes = assign_codes!(
                             &mut *tx,
                             &ready,
@@ -629,6 +647,7 @@ impl Store {
                         sum.imported += ready.len() as u64;
                     }
                     last_chunk.clear();
+                    restore_indexes(&mut tx, &dropped.unwrap_or_default()).await?;
                     finish!(&mut *tx, first_id, now, deltas, sum);
                     tx.commit().await?;
                 }
@@ -643,10 +662,7 @@ impl Store {
                     let fast = super::aggregates::pg_skip_triggers(&mut tx).await?;
                     let mut buf = Vec::with_capacity(8 << 20);
                     while let Some(chunk) = chunks.recv().await {
-                        let mut ready = Vec::with_capacity(CHUNK_HINT);
-                        for r in chunk? {
-                            ready.push(lookups.resolve(self, r).await?);
-                        }
+                        let ready = lookups.resolve_all(self, chunk?).await?;
                         let codes = assign_codes!(
                             &mut *tx,
                             &ready,
@@ -680,12 +696,13 @@ impl Store {
                         sum.imported += ready.len() as u64;
                     }
                     last_chunk.clear();
+                    // The history lines too reference only the rows just written.
+                    finish!(&mut *tx, first_id, now, deltas, sum);
                     if fast {
                         sqlx::query("SET LOCAL session_replication_role = origin")
                             .execute(&mut *tx)
                             .await?;
                     }
-                    finish!(&mut *tx, first_id, now, deltas, sum);
                     tx.commit().await?;
                 }
             }
@@ -728,8 +745,6 @@ impl Store {
         )
     }
 }
-
-const CHUNK_HINT: usize = 20_000;
 
 /// Adds a chunk's dossiers to the aggregate deltas.
 fn tally(deltas: &mut DossierDeltas, ready: &[Ready], now: Millis) {

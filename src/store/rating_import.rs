@@ -10,7 +10,8 @@ use chrono::NaiveDateTime;
 use tokio::sync::mpsc;
 
 use super::aggregates::{BULK_PRAGMAS, J, agg_apply};
-use super::sqlite_bulk::staged;
+use super::dossier_import::{copy_field, copy_opt};
+use super::sqlite_bulk::{BULK_ROWS, drop_indexes_for_load, restore_indexes, staged};
 use super::{Result, Store, StoreError, is_unique_violation};
 use crate::domain::Msg;
 use crate::domain::aggregate::{DossierDeltas, RatingFact, RatingTally};
@@ -317,32 +318,13 @@ async fn explain_conflict(
     None
 }
 
-/// One CSV field for COPY: empty is NULL, anything else quoted with doubled quotes.
-fn copy_field(out: &mut Vec<u8>, s: &str) {
-    if s.is_empty() {
-        return;
-    }
-    out.push(b'"');
-    for b in s.bytes() {
-        if b == b'"' {
-            out.push(b'"');
-        }
-        out.push(b);
-    }
-    out.push(b'"');
-}
-
 fn copy_row(out: &mut Vec<u8>, r: &Ready) {
     use std::io::Write;
     copy_field(out, &r.key);
     let _ = write!(out, ",{},", r.channel);
-    if let Some(c) = r.counter_id {
-        let _ = write!(out, "{c}");
-    }
+    copy_opt(out, r.counter_id);
     out.push(b',');
-    if let Some(o) = r.official_id {
-        let _ = write!(out, "{o}");
-    }
+    copy_opt(out, r.official_id);
     let _ = write!(
         out,
         ",{},{},{},{},",
@@ -356,9 +338,7 @@ fn copy_row(out: &mut Vec<u8>, r: &Ready) {
     out.push(b',');
     copy_field(out, r.dossier_code.as_deref().unwrap_or(""));
     let _ = write!(out, ",{},{},", r.rated_at, r.rated_at);
-    if let Some(f) = r.flagged_at {
-        let _ = write!(out, "{f}");
-    }
+    copy_opt(out, r.flagged_at);
     out.push(b',');
     copy_field(out, r.flag_reason.as_deref().unwrap_or(""));
     out.push(b'\n');
@@ -392,8 +372,16 @@ impl Store {
                     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     let (lookups, created) = read_lookups!(&mut *tx, now);
                     sum.form_created = created;
+                    let mut dropped: Option<Vec<String>> = None;
                     while let Some(chunk) = chunks.recv().await {
                         let chunk = chunk?;
+                        if dropped.is_none() {
+                            dropped = Some(if chunk.len() >= BULK_ROWS {
+                                drop_indexes_for_load(&mut tx, "ratings").await?
+                            } else {
+                                Vec::new()
+                            });
+                        }
                         last_chunk = chunk.iter().map(|r| (r.line, r.key.clone().unwrap_or_else(|| format!("{source}:{}", r.line)), r.dossier_code.clone())).collect();
                         let ready = chunk
                             .into_iter()
@@ -412,6 +400,7 @@ impl Store {
                         sum.flagged += ready.iter().filter(|r| r.flagged_at.is_some()).count() as u64;
                     }
                     last_chunk.clear();
+                    restore_indexes(&mut tx, &dropped.unwrap_or_default()).await?;
                     sum.aggregate_cells = tally.len() as u64;
                     let deltas = std::mem::take(&mut tally).into_deltas();
                     agg_apply!(&mut *tx, deltas, DossierDeltas::default());

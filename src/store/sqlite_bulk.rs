@@ -188,3 +188,49 @@ pub(crate) unsafe fn staged(
     exec(&format!("DELETE FROM temp.{name}"))?;
     moved
 }
+
+/// A first chunk at least this big marks a bulk load.
+pub(crate) const BULK_ROWS: usize = 10_000;
+/// Up to this many rows already in the table, rebuilding its indexes after a bulk load costs
+/// less than keeping them up to date row by row.
+const REBUILD_UP_TO: i64 = 2_000_000;
+
+/// For a bulk load into a table that is still small: drops the table's plain indexes (UNIQUE
+/// ones stay, they check the load) inside the load's transaction and returns their definitions,
+/// to be built once, from sorted data, by `restore_indexes` before the commit. Readers keep
+/// their snapshot with the indexes meanwhile; nothing changes for them before the commit.
+pub(crate) async fn drop_indexes_for_load(
+    conn: &mut sqlx::SqliteConnection,
+    table: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    let existing: i64 = sqlx::query_scalar(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"))
+        .fetch_one(&mut *conn)
+        .await?;
+    if existing > REBUILD_UP_TO {
+        return Ok(Vec::new());
+    }
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, sql FROM sqlite_master
+         WHERE type = 'index' AND tbl_name = $1 AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'",
+    )
+    .bind(table)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (name, _) in &indexes {
+        sqlx::query(&format!("DROP INDEX {name}"))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
+}
+
+/// Builds again the indexes `drop_indexes_for_load` dropped.
+pub(crate) async fn restore_indexes(
+    conn: &mut sqlx::SqliteConnection,
+    definitions: &[String],
+) -> Result<(), sqlx::Error> {
+    for sql in definitions {
+        sqlx::query(sql).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
