@@ -5,36 +5,14 @@
 mod common;
 
 use std::fmt::Write as _;
-use std::process::Command;
 
 use chrono::{Duration, NaiveDate, TimeZone};
 use chrono_tz::Asia::Ho_Chi_Minh;
-use common::{fresh_database, seed};
+use common::{count, fresh_database, hailong, seed, write};
 use hailong::domain::dossier::{IntakeChannel, ReturnMethod, Status};
 use hailong::domain::limit::TimeLimit;
 use hailong::store::Store;
 use hailong::store::dossiers::IntakeInput;
-
-fn hailong(db: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_hailong"))
-        .args(["--database-url", db])
-        .args(args)
-        .output()
-        .expect("run hailong")
-}
-
-fn write(dir: &tempfile::TempDir, name: &str, body: &str) -> String {
-    let p = dir.path().join(name);
-    std::fs::write(&p, body).unwrap();
-    p.display().to_string()
-}
-
-async fn count(store: &Store, sql: &str) -> i64 {
-    match store {
-        Store::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-        Store::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-    }
-}
 
 fn local_ms(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
     Ho_Chi_Minh

@@ -5,29 +5,8 @@ mod common;
 
 use std::process::Command;
 
-use common::fresh_database;
+use common::{count, fresh_database, hailong, write};
 use hailong::store::Store;
-
-fn hailong(db: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_hailong"))
-        .args(["--database-url", db])
-        .args(args)
-        .output()
-        .expect("run hailong")
-}
-
-fn write(dir: &tempfile::TempDir, name: &str, body: &str) -> String {
-    let p = dir.path().join(name);
-    std::fs::write(&p, body).unwrap();
-    p.display().to_string()
-}
-
-async fn count(store: &Store, sql: &str) -> i64 {
-    match store {
-        Store::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-        Store::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-    }
-}
 
 #[tokio::test]
 async fn the_national_unit_list_loads_whole_and_reloads_idempotently() {

@@ -5,27 +5,12 @@
 mod common;
 
 use std::fmt::Write as _;
-use std::process::Command;
 
-use common::{fresh_database, seed};
+use common::{count, fresh_database, hailong, seed, write};
 use hailong::domain::aggregate::dim;
 use hailong::domain::period::month_key;
 use hailong::domain::time::Month;
 use hailong::store::Store;
-
-fn hailong(db: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_hailong"))
-        .args(["--database-url", db])
-        .args(args)
-        .output()
-        .expect("run hailong")
-}
-
-fn write(dir: &tempfile::TempDir, name: &str, body: &str) -> String {
-    let p = dir.path().join(name);
-    std::fs::write(&p, body).unwrap();
-    p.display().to_string()
-}
 
 const HEADER: &str = "key,unit_code,counter_code,official_code,channel,rated_at,scale,level,answers,reasons,comment,dossier_code,flag_reason\n";
 
@@ -97,20 +82,15 @@ async fn past_ratings_load_and_count_as_a_rebuild_would() {
 
     // The same file again is refused as a whole: nothing is counted twice.
     // The indexes dropped for the load are back.
-    let indexes = match &store {
-        Store::Sqlite(p) => sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ratings' AND sql IS NOT NULL",
-        )
-        .fetch_one(p)
-        .await
-        .unwrap(),
-        Store::Postgres(p) => sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'ratings' AND indexname LIKE 'ratings_%_time'",
-        )
-        .fetch_one(p)
-        .await
-        .unwrap(),
+    let sql = match &store {
+        Store::Sqlite(_) => {
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ratings' AND sql IS NOT NULL"
+        }
+        Store::Postgres(_) => {
+            "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'ratings' AND indexname LIKE 'ratings_%_time'"
+        }
     };
+    let indexes = count(&store, sql).await;
     assert_eq!(indexes, 3);
     let again = hailong(&db, &["import", "ratings", &file]);
     assert!(!again.status.success());

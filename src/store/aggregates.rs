@@ -92,11 +92,6 @@ pub(crate) fn ancestors_sql(units: &[i64]) -> String {
     )
 }
 
-/// SQLite settings for a bulk load on its connection: a page cache that holds the indexes
-/// being filled, and statement journals in memory rather than in temporary files.
-pub(crate) const BULK_PRAGMAS: [&str; 2] =
-    ["PRAGMA cache_size = -1000000", "PRAGMA temp_store = MEMORY"];
-
 /// Rows a JSON parameter carries: enough to make statements few, small enough to keep one
 /// statement's memory modest.
 pub(crate) const JSON_CHUNK: usize = 20_000;
@@ -314,6 +309,18 @@ impl AggSink for sqlx::SqliteConnection {
     }
 }
 
+/// Text as a quoted CSV field for COPY, quotes doubled.
+pub(crate) fn copy_quoted(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    for b in s.bytes() {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
+}
+
 /// Rows as COPY's CSV: numbers bare, text always quoted (an empty string is not NULL).
 fn copy_csv(rows: &[Vec<J<'_>>]) -> Vec<u8> {
     use std::io::Write;
@@ -327,16 +334,7 @@ fn copy_csv(rows: &[Vec<J<'_>>]) -> Vec<u8> {
                 J::I(n) | J::N(Some(n)) => {
                     let _ = write!(out, "{n}");
                 }
-                J::S(t) | J::OS(Some(t)) => {
-                    out.push(b'"');
-                    for b in t.bytes() {
-                        if b == b'"' {
-                            out.push(b'"');
-                        }
-                        out.push(b);
-                    }
-                    out.push(b'"');
-                }
+                J::S(t) | J::OS(Some(t)) => copy_quoted(&mut out, t),
                 J::N(None) | J::OS(None) => {}
             }
         }

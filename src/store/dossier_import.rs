@@ -11,8 +11,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
-use super::aggregates::{BULK_PRAGMAS, J, agg_apply};
-use super::sqlite_bulk::{BULK_ROWS, drop_indexes_for_load, restore_indexes, staged};
+use super::aggregates::{J, agg_apply};
+use super::sqlite_bulk::{
+    BULK_ROWS, bulk_connection, drop_indexes_for_load, restore_indexes, staged,
+};
 use tokio::sync::mpsc;
 
 use super::{Result, Store, StoreError, is_unique_violation, with_pool};
@@ -367,17 +369,9 @@ impl Lookups {
 
 /// One CSV field for COPY: empty is NULL, anything else quoted with doubled quotes.
 pub(crate) fn copy_field(out: &mut Vec<u8>, s: &str) {
-    if s.is_empty() {
-        return;
+    if !s.is_empty() {
+        super::aggregates::copy_quoted(out, s);
     }
-    out.push(b'"');
-    for b in s.bytes() {
-        if b == b'"' {
-            out.push(b'"');
-        }
-        out.push(b);
-    }
-    out.push(b'"');
 }
 
 /// An optional number for COPY: empty is NULL.
@@ -567,13 +561,7 @@ impl Store {
         let outcome: Result<()> = async {
             match self {
                 Store::Sqlite(p) => {
-                    // Bulk settings (see BULK_PRAGMAS) hold on this connection only, which is
-                    // closed afterwards rather than returned to the pool with them.
-                    let mut conn = p.acquire().await?;
-                    conn.close_on_drop();
-                    for pragma in BULK_PRAGMAS {
-                        sqlx::query(pragma).execute(&mut *conn).await?;
-                    }
+                    let mut conn = bulk_connection(p).await?;
                     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     let first_id: i64 =
                         sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM dossiers")

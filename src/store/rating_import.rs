@@ -9,9 +9,11 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDateTime;
 use tokio::sync::mpsc;
 
-use super::aggregates::{BULK_PRAGMAS, J, agg_apply};
+use super::aggregates::{J, agg_apply};
 use super::dossier_import::{copy_field, copy_opt};
-use super::sqlite_bulk::{BULK_ROWS, drop_indexes_for_load, restore_indexes, staged};
+use super::sqlite_bulk::{
+    BULK_ROWS, bulk_connection, drop_indexes_for_load, restore_indexes, staged,
+};
 use super::{Result, Store, StoreError, is_unique_violation};
 use crate::domain::Msg;
 use crate::domain::aggregate::{DossierDeltas, RatingFact, RatingTally};
@@ -362,13 +364,7 @@ impl Store {
         let outcome: Result<()> = async {
             match self {
                 Store::Sqlite(p) => {
-                    // Bulk settings (see BULK_PRAGMAS) hold on this connection only, which is
-                    // closed afterwards rather than returned to the pool with them.
-                    let mut conn = p.acquire().await?;
-                    conn.close_on_drop();
-                    for pragma in BULK_PRAGMAS {
-                        sqlx::query(pragma).execute(&mut *conn).await?;
-                    }
+                    let mut conn = bulk_connection(p).await?;
                     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     let (lookups, created) = read_lookups!(&mut *tx, now);
                     sum.form_created = created;

@@ -189,6 +189,11 @@ pub(crate) unsafe fn staged(
     moved
 }
 
+/// SQLite settings for a bulk load on its connection: a page cache that holds the indexes
+/// being filled, and statement journals in memory rather than in temporary files.
+pub(crate) const BULK_PRAGMAS: [&str; 2] =
+    ["PRAGMA cache_size = -1000000", "PRAGMA temp_store = MEMORY"];
+
 /// A first chunk at least this big marks a bulk load.
 pub(crate) const BULK_ROWS: usize = 10_000;
 /// Up to this many rows already in the table, rebuilding its indexes after a bulk load costs
@@ -233,4 +238,17 @@ pub(crate) async fn restore_indexes(
         sqlx::query(sql).execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// A connection for a bulk load, with settings (`BULK_PRAGMAS`) that hold on it only: it is
+/// closed afterwards rather than returned to the pool with them.
+pub(crate) async fn bulk_connection(
+    pool: &sqlx::SqlitePool,
+) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    conn.close_on_drop();
+    for pragma in BULK_PRAGMAS {
+        sqlx::query(pragma).execute(&mut *conn).await?;
+    }
+    Ok(conn)
 }

@@ -431,3 +431,27 @@ pub async fn birth_registration_procedure(store: &Store) -> i64 {
         .await
         .unwrap()
 }
+
+/// Runs the `hailong` command line on `db`.
+pub fn hailong(db: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_hailong"))
+        .args(["--database-url", db])
+        .args(args)
+        .output()
+        .expect("run hailong")
+}
+
+/// Writes a file into `dir` and returns its path.
+pub fn write(dir: &tempfile::TempDir, name: &str, body: &str) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, body).unwrap();
+    p.display().to_string()
+}
+
+/// A number read by SQL on either database.
+pub async fn count(store: &Store, sql: &str) -> i64 {
+    match store {
+        Store::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        Store::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+    }
+}
