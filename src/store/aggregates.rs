@@ -250,7 +250,7 @@ const AGG_PG_TYPES: [&[&str]; 3] = [
     &["bigint", "integer", "bigint"],
 ];
 
-/// Lets a PostgreSQL bulk load skip row triggers for the rest of its transaction, when the
+/// Lets a PostgreSQL bulk load skip row triggers until its transaction ends, when the
 /// account may (a superuser): foreign-key checks then cost nothing, which is most of the time of
 /// a COPY. Safe because the loads insert only ids they have just resolved from the same tables,
 /// and they run the work of the tables' own triggers themselves. Returns whether it did.

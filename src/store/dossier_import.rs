@@ -207,7 +207,7 @@ pub type DossierChunks = mpsc::Receiver<Result<Vec<DossierImportRow>>>;
 
 /// Units, procedures and officials by code, read once; limits and calendars as first needed.
 struct Lookups {
-    units: HashMap<String, (i64, String)>,
+    units: HashMap<String, i64>,
     unit_codes: HashMap<i64, String>,
     procedures: HashMap<String, (i64, TimeLimit)>,
     officials: HashMap<String, i64>,
@@ -241,10 +241,7 @@ impl Lookups {
         }
         Ok(Lookups {
             unit_codes: units.iter().map(|(c, id)| (*id, c.clone())).collect(),
-            units: units
-                .into_iter()
-                .map(|(c, id)| (c.clone(), (id, c)))
-                .collect(),
+            units: units.into_iter().collect(),
             procedures: procs,
             officials: officials.into_iter().collect(),
             committed: committed.into_iter().collect(),
@@ -290,7 +287,7 @@ impl Lookups {
         let code = r.code.as_ref().map(|c| c.trim().to_uppercase());
         check_row(&r)?;
         let uc = r.unit_code.trim();
-        let unit_id = self.units.get(uc).map(|u| u.0).ok_or_else(|| {
+        let unit_id = self.units.get(uc).copied().ok_or_else(|| {
             row_err(
                 line,
                 format!("không có đơn vị mã '{uc}'"),
@@ -645,9 +642,9 @@ impl Store {
                         sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM dossiers")
                             .fetch_one(&mut *tx)
                             .await?;
-                    // Dossiers have no triggers of their own but foreign keys, checked here by
-                    // the lookups.
-                    let fast = super::aggregates::pg_skip_triggers(&mut tx).await?;
+                    // Dossiers and their history lines have no triggers of their own but foreign
+                    // keys, checked here by the lookups.
+                    super::aggregates::pg_skip_triggers(&mut tx).await?;
                     let mut buf = Vec::with_capacity(8 << 20);
                     while let Some(chunk) = chunks.recv().await {
                         let ready = lookups.resolve_all(self, chunk?).await?;
@@ -684,13 +681,7 @@ impl Store {
                         sum.imported += ready.len() as u64;
                     }
                     last_chunk.clear();
-                    // The history lines too reference only the rows just written.
                     finish!(&mut *tx, first_id, now, deltas, sum);
-                    if fast {
-                        sqlx::query("SET LOCAL session_replication_role = origin")
-                            .execute(&mut *tx)
-                            .await?;
-                    }
                     tx.commit().await?;
                 }
             }

@@ -454,7 +454,6 @@ impl Store {
                              WHERE r.id > $1 AND r.answers <> '{}'
                              ON CONFLICT DO NOTHING")
                             .bind(first_id).execute(&mut *tx).await?;
-                        sqlx::query("SET LOCAL session_replication_role = origin").execute(&mut *tx).await?;
                     }
                     sum.aggregate_cells = tally.len() as u64;
                     let deltas = std::mem::take(&mut tally).into_deltas();
