@@ -2,7 +2,7 @@
 //! communes, counters and officials of a dashboard. Each is one query over the aggregates.
 
 use super::aggregates::{IdLevelRow, keys_list, level_counts};
-use super::{Result, SUBTREE_CTE, Store, with_pool};
+use super::{Result, SUBTREE_CTE, Store, fetch_packed};
 use crate::domain::aggregate::{DossierCounts, LevelCounts};
 use crate::domain::period::BucketKey;
 
@@ -16,14 +16,26 @@ pub enum UnitSet {
 }
 
 impl UnitSet {
-    /// A CTE prefix, a condition on `units u`, and the id `$1` binds to (if any).
+    /// A CTE prefix, a query of the set's unit ids, and the id `$1` binds to (if any). Reads
+    /// filter on `unit_id IN (ids)` so that the database seeks each unit's rows rather than
+    /// scanning every unit's and joining.
     fn sql(self) -> (&'static str, String, Option<i64>) {
         match self {
-            UnitSet::ChildrenOf(id) => ("", "u.parent_id = $1".into(), Some(id)),
-            UnitSet::LevelWithin(level, None) => ("", format!("u.level = '{level}'"), None),
+            UnitSet::ChildrenOf(id) => (
+                "",
+                "SELECT id FROM units WHERE parent_id = $1".into(),
+                Some(id),
+            ),
+            UnitSet::LevelWithin(level, None) => (
+                "",
+                format!("SELECT id FROM units WHERE level = '{level}'"),
+                None,
+            ),
             UnitSet::LevelWithin(level, Some(root)) => (
                 SUBTREE_CTE,
-                format!("u.level = '{level}' AND u.id IN (SELECT id FROM subtree)"),
+                format!(
+                    "SELECT id FROM units WHERE level = '{level}' AND id IN (SELECT id FROM subtree)"
+                ),
                 Some(root),
             ),
         }
@@ -31,7 +43,16 @@ impl UnitSet {
 }
 
 /// A unit as a row label.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    sqlx::FromRow,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
 pub struct UnitLabel {
     pub id: i64,
     pub code: String,
@@ -42,7 +63,7 @@ pub struct UnitLabel {
 }
 
 /// A person or counter as a row label.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct Label {
     pub id: i64,
     pub code: String,
@@ -63,16 +84,31 @@ impl Store {
         set: UnitSet,
         buckets: &[BucketKey],
     ) -> Result<Vec<(UnitLabel, LevelCounts)>> {
-        // Every unit's totals from one range of `rating_agg_totals` (migration 0009); the
-        // labels below pick the set's units.
-        let sql = format!(
-            "SELECT a.unit_id, {LEVEL_SUMS} FROM rating_agg a
-             WHERE a.dim = 0 AND a.bucket IN ({}) GROUP BY a.unit_id",
-            keys_list(buckets)
-        );
-        let rows: Vec<IdLevelRow<i64>> =
-            with_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?;
-        let labels = self.unit_labels(set).await?;
+        // The set's totals from one range of the aggregate (dim 0, bucket, unit: migration
+        // 0010); the labels, read at the same time, pick the set's units and add those nobody
+        // rated. A unit has one total per bucket, so a one-bucket period needs no grouping;
+        // a national list reads every unit's row rather than filtering the range by a join.
+        let (cte, ids, bind) = set.sql();
+        let filter = match set {
+            UnitSet::LevelWithin(_, None) => String::new(),
+            _ => format!(" AND a.unit_id IN ({ids})"),
+        };
+        let sql = match buckets {
+            [one] => format!(
+                "{cte} SELECT a.unit_id, a.l1, a.l2, a.l3, a.l4, a.l5, a.top_offered, a.flagged
+                 FROM rating_agg a WHERE a.dim = 0 AND a.bucket = {one}{filter}"
+            ),
+            _ => format!(
+                "{cte} SELECT a.unit_id, {LEVEL_SUMS} FROM rating_agg a
+                 WHERE a.dim = 0 AND a.bucket IN ({}){filter} GROUP BY a.unit_id",
+                keys_list(buckets)
+            ),
+        };
+        let bind = if filter.is_empty() { None } else { bind };
+        let (rows, labels) = tokio::try_join!(
+            fetch_packed::<IdLevelRow<i64>>(self, &sql, 8, bind.as_slice()),
+            self.unit_labels(set)
+        )?;
         let counts: std::collections::HashMap<i64, LevelCounts> = rows
             .into_iter()
             .map(|r| (r.0, level_counts((r.1, r.2, r.3, r.4, r.5, r.6, r.7))))
@@ -88,19 +124,17 @@ impl Store {
 
     /// The units of a set with their parent's name, by code.
     pub async fn unit_labels(&self, set: UnitSet) -> Result<Vec<UnitLabel>> {
-        let (cte, cond, bind) = set.sql();
+        let (cte, ids, bind) = set.sql();
+        let cond = match set {
+            UnitSet::LevelWithin(level, None) => format!("u.level = '{level}'"),
+            _ => format!("u.id IN ({ids})"),
+        };
         let sql = format!(
             "{cte} SELECT u.id, u.code, u.name, u.level, p.name AS parent_name
              FROM units u LEFT JOIN units p ON p.id = u.parent_id
              WHERE {cond} ORDER BY u.code"
         );
-        Ok(with_pool!(self, p => {
-            let mut q = sqlx::query_as(&sql);
-            if let Some(b) = bind {
-                q = q.bind(b);
-            }
-            q.fetch_all(p).await
-        })?)
+        fetch_packed(self, &sql, 5, bind.as_slice()).await
     }
 
     /// Whole-unit dossier counts of every unit in `set` over `buckets` (open and overdue
@@ -110,25 +144,19 @@ impl Store {
         set: UnitSet,
         buckets: &[BucketKey],
     ) -> Result<Vec<(i64, DossierCounts)>> {
-        let (cte, cond, bind) = set.sql();
+        let (cte, ids, bind) = set.sql();
         let sums = DossierCounts::COLUMNS[..7]
             .iter()
             .map(|c| format!("CAST(SUM(a.{c}) AS BIGINT)"))
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            "{cte} SELECT a.unit_id, {sums} FROM dossier_agg a JOIN units u ON u.id = a.unit_id
-             WHERE a.bucket IN ({}) AND a.dim = 0 AND a.key = 0 AND {cond} GROUP BY a.unit_id",
+            "{cte} SELECT a.unit_id, {sums} FROM dossier_agg a
+             WHERE a.unit_id IN ({ids}) AND a.dim = 0 AND a.key = 0 AND a.bucket IN ({}) GROUP BY a.unit_id",
             keys_list(buckets)
         );
         type Row = (i64, i64, i64, i64, i64, i64, i64, i64);
-        let rows: Vec<Row> = with_pool!(self, p => {
-            let mut q = sqlx::query_as(&sql);
-            if let Some(b) = bind {
-                q = q.bind(b);
-            }
-            q.fetch_all(p).await
-        })?;
+        let rows: Vec<Row> = fetch_packed(self, &sql, 8, bind.as_slice()).await?;
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -150,7 +178,7 @@ impl Store {
              FROM officials o JOIN units u ON u.id = o.unit_id WHERE o.id IN ({})",
             ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
         );
-        Ok(with_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?)
+        fetch_packed(self, &sql, 4, &[]).await
     }
 
     /// Names of counters by id.
@@ -163,6 +191,6 @@ impl Store {
              FROM counters k JOIN service_centers c ON c.id = k.service_center_id WHERE k.id IN ({})",
             ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
         );
-        Ok(with_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?)
+        fetch_packed(self, &sql, 4, &[]).await
     }
 }

@@ -689,7 +689,11 @@ impl Store {
         }
         .await;
         match outcome {
-            Ok(()) => Ok(sum),
+            Ok(()) => {
+                self.settle_after_load(&["dossiers", "dossier_events"])
+                    .await?;
+                Ok(sum)
+            }
             Err(StoreError::Db(e)) if is_unique_violation(&e) => {
                 Err(self.explain_code_conflict(&last_chunk).await)
             }

@@ -45,6 +45,63 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
+/// Every row of a read of many rows (`columns` columns, `$1…` bound to `binds`), in the order
+/// the SQL gives. SQLite's driver hands each result row from its worker thread to the caller on
+/// its own, a few microseconds a row: a ranking of 3,321 communes spent more in those hand-offs
+/// than in SQL. So on SQLite the rows come back packed in one JSON array that SQLite builds
+/// itself, one hand-off per query; PostgreSQL streams rows over its socket anyway. `T` reads a
+/// row both ways: as a row (PostgreSQL) and as a JSON array of its columns (SQLite).
+pub(crate) async fn fetch_packed<T>(
+    store: &Store,
+    sql: &str,
+    columns: usize,
+    binds: &[i64],
+) -> Result<Vec<T>>
+where
+    T: serde::de::DeserializeOwned
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin,
+{
+    match store {
+        Store::Sqlite(p) => {
+            let names: Vec<String> = (0..columns).map(|i| format!("c{i}")).collect();
+            let names = names.join(", ");
+            let packed = format!(
+                "WITH packed_rows({names}) AS ({sql}) \
+                 SELECT json_group_array(json_array({names})) FROM packed_rows"
+            );
+            let mut q = sqlx::query_scalar::<_, String>(&packed);
+            for b in binds {
+                q = q.bind(*b);
+            }
+            let json = q.fetch_one(p).await?;
+            serde_json::from_str(&json).map_err(|e| StoreError::Packed(e.to_string()))
+        }
+        Store::Postgres(p) => {
+            let mut q = sqlx::query_as::<_, T>(sql);
+            for b in binds {
+                q = q.bind(*b);
+            }
+            Ok(q.fetch_all(p).await?)
+        }
+    }
+}
+
+/// Reads a SQLite 0/1 (a packed row's boolean) or a JSON boolean.
+pub(crate) fn bool_from_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum B {
+        B(bool),
+        I(i64),
+    }
+    Ok(match <B as serde::Deserialize>::deserialize(d)? {
+        B::B(b) => b,
+        B::I(i) => i != 0,
+    })
+}
+
 #[derive(Clone, Debug)]
 pub enum Store {
     Sqlite(SqlitePool),
@@ -71,6 +128,9 @@ pub enum StoreError {
     /// A bulk import failed on one row; nothing of the import was kept.
     #[error("line {line}: {msg}")]
     ImportRow { line: u64, msg: Msg },
+    /// Rows SQLite packed as JSON did not read back (a bug, not bad input).
+    #[error("packed rows unreadable: {0}")]
+    Packed(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

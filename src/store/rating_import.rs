@@ -466,7 +466,11 @@ impl Store {
         }
         .await;
         match outcome {
-            Ok(()) => Ok(sum),
+            Ok(()) => {
+                self.settle_after_load(&["ratings", "rating_answers"])
+                    .await?;
+                Ok(sum)
+            }
             Err(StoreError::Db(e)) if is_unique_violation(&e) => {
                 if let Some(named) = explain_conflict(self, &last_chunk).await {
                     return Err(named);

@@ -5,7 +5,7 @@ use crate::domain::aggregate::{LevelCounts, dim};
 use crate::domain::period::BucketKey;
 
 /// An official who belongs in a report: from the subtree, or rated at one of its counters.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct ReportOfficial {
     pub id: i64,
     pub code: String,
@@ -13,6 +13,7 @@ pub struct ReportOfficial {
     pub title: String,
     pub unit_name: String,
     pub unit_code: String,
+    #[serde(deserialize_with = "super::bool_from_int")]
     pub active: bool,
     pub created_at: crate::domain::time::Millis,
 }
@@ -35,7 +36,7 @@ impl Store {
              FROM officials o JOIN units u ON u.id = o.unit_id
              WHERE o.unit_id IN (SELECT id FROM subtree){extra_clause}
              ORDER BY u.code, o.full_name");
-        Ok(with_pool!(self, p => sqlx::query_as(&sql).bind(root).fetch_all(p).await)?)
+        super::fetch_packed(self, &sql, 8, &[root]).await
     }
 
     /// An official's own counts in a bucket, wherever they were rated: read from the root
