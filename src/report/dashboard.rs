@@ -185,207 +185,237 @@ impl Dashboard {
     ) -> Result<Dashboard, ReportError> {
         let buckets = period.cover();
         let months: Vec<BucketKey> = period.months().map(month_key).collect();
-        let (satisfaction, dossiers) = unit_figures(store, unit.id, period).await?;
-        let before = store
-            .rating_agg_by_key(unit.id, dim::TOTAL, &period.year_before().cover())
-            .await?;
-
-        // Questions: labels from the standard form where the key is known.
-        let standard = FormDefinition::standard();
-        let mut questions: Vec<QuestionRow> = store
-            .rating_agg_by_key(unit.id, dim::QUESTION, &months)
-            .await?
-            .into_iter()
-            .map(|(_, key, c)| {
-                let q = standard.questions.iter().find(|q| q.key == key);
-                QuestionRow {
-                    label_vi: q.map_or_else(|| key.clone(), |q| q.label_vi.clone()),
-                    label_en: q.map_or_else(|| key.clone(), |q| q.label_en.clone()),
-                    key,
-                    satisfaction: Satisfaction::of(&c),
-                }
-            })
-            .collect();
-        questions.sort_by(|a, b| {
-            let pos = |k: &str| standard.questions.iter().position(|q| q.key == k);
-            pos(&a.key)
-                .unwrap_or(usize::MAX)
-                .cmp(&pos(&b.key).unwrap_or(usize::MAX))
-                .then_with(|| a.key.cmp(&b.key))
-        });
-
-        // Counters: ballots and results handed back.
-        let by_counter = store
-            .rating_agg_by_key(unit.id, dim::COUNTER, &buckets)
-            .await?;
-        let returned: HashMap<i64, u64> = store
-            .dossier_agg_by_key(unit.id, dossier_dim::COUNTER, &buckets)
-            .await?
-            .into_iter()
-            .map(|(k, c)| (k, c.returned.max(0) as u64))
-            .collect();
-        let mut ids: Vec<i64> = by_counter
-            .iter()
-            .map(|r| r.0)
-            .chain(returned.keys().copied())
-            .filter(|k| *k != 0)
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let labels = store.counter_labels(&ids).await?;
-        let ballots: HashMap<i64, LevelCounts> =
-            by_counter.into_iter().map(|(k, _, c)| (k, c)).collect();
-        let mut counters: Vec<CounterRow> = labels
-            .into_iter()
-            .map(|l| (Some(l.id), l.code, l.name, l.place))
-            .chain(ballots.contains_key(&0).then(|| {
-                (
-                    None,
-                    String::new(),
-                    "(Không qua quầy)".to_string(),
-                    String::new(),
-                )
-            }))
-            .map(|(id, code, name, place)| {
-                let s =
-                    Satisfaction::of(&ballots.get(&id.unwrap_or(0)).copied().unwrap_or_default());
-                let ret = id.and_then(|i| returned.get(&i).copied()).unwrap_or(0);
-                CounterRow {
-                    counter_id: id,
-                    code,
-                    name,
-                    place,
-                    response_rate: (id.is_some() && ret > 0).then(|| s.ballots as f64 / ret as f64),
-                    returned: ret,
-                    satisfaction: s,
-                }
-            })
-            .collect();
-        counters.sort_by(|a, b| (&a.place, &a.code).cmp(&(&b.place, &b.code)));
-
-        // Sub-units.
-        let set = UnitSet::ChildrenOf(unit.id);
-        let subs = store.units_satisfaction(set, &buckets).await?;
-        let sub_ids: Vec<i64> = subs.iter().map(|(l, _)| l.id).collect();
-        let sub_dossiers: HashMap<i64, DossierCounts> = store
-            .units_dossiers(set, &buckets)
-            .await?
-            .into_iter()
-            .collect();
-        let sub_open = open_at_end(store, &sub_ids, period).await?;
-        let sub_units = subs
-            .into_iter()
-            .map(|(l, c)| {
-                let s = Satisfaction::of(&c);
-                SubUnitRow {
-                    dossiers: DossierFigures::of(
-                        &sub_dossiers.get(&l.id).copied().unwrap_or_default(),
-                        sub_open.get(&l.id).copied().unwrap_or_default(),
-                    ),
-                    below_min_n: s.ballots < min_n,
-                    satisfaction: s,
-                    unit: l,
-                }
-            })
-            .collect();
-
-        // Officials rated in the unit's subtree.
-        let by_official = store
-            .rating_agg_by_key(unit.id, dim::OFFICIAL, &buckets)
-            .await?;
-        let ids: Vec<i64> = by_official
-            .iter()
-            .map(|r| r.0)
-            .filter(|k| *k != 0)
-            .collect();
-        let names: HashMap<i64, crate::store::dashboards::Label> = store
-            .official_labels(&ids)
-            .await?
-            .into_iter()
-            .map(|l| (l.id, l))
-            .collect();
-        let mut officials: Vec<PersonRow> = by_official
-            .into_iter()
-            .map(|(k, _, c)| {
-                let s = Satisfaction::of(&c);
-                let l = names.get(&k);
-                PersonRow {
-                    official_id: (k != 0).then_some(k),
-                    code: l.map(|l| l.code.clone()).unwrap_or_default(),
-                    name: l.map_or_else(|| "(Không gắn với cán bộ)".into(), |l| l.name.clone()),
-                    unit_name: l.map(|l| l.place.clone()).unwrap_or_default(),
-                    below_min_n: s.ballots < min_n,
-                    satisfaction: s,
-                }
-            })
-            .collect();
-        officials.sort_by(|a, b| (&a.unit_name, &a.name).cmp(&(&b.unit_name, &b.name)));
-
-        // Trends: 24 months ending with the period.
-        let trend_months: Vec<Month> = {
-            // Months to come have no figures yet: the trend stops at this month.
-            let mut m = period.last.min(Month::current());
-            let mut v = vec![m];
-            for _ in 0..23 {
-                m = m.prev();
-                v.push(m);
-            }
-            v.reverse();
-            v
+        // The sections read different aggregates and wait mostly on the database: asked at
+        // once, a dashboard costs about its slowest read instead of the sum of a dozen.
+        let headline = async {
+            let (satisfaction, dossiers) = unit_figures(store, unit.id, period).await?;
+            let before = store
+                .rating_agg_by_key(unit.id, dim::TOTAL, &period.year_before().cover())
+                .await?;
+            Ok::<_, ReportError>((satisfaction, dossiers, before))
         };
-        let trend_keys: Vec<BucketKey> = trend_months.iter().map(|m| month_key(*m)).collect();
-        let ratings_by_month: HashMap<BucketKey, LevelCounts> = store
-            .rating_agg_by_bucket(unit.id, &trend_keys)
-            .await?
-            .into_iter()
-            .collect();
-        let dossier_months = store
-            .dossier_agg_months(unit.id, 0, month_key(period.last))
-            .await?;
-        let now_open = store
-            .dossier_open_now(&[unit.id], day_key(local_time(now_ms()).date()))
-            .await?
-            .get(&unit.id)
-            .copied()
-            .unwrap_or_default();
-        let open = open_by_month(&dossier_months, &trend_months, now_open);
-        let dossier_by_month: HashMap<BucketKey, DossierCounts> =
-            dossier_months.into_iter().collect();
-        let trend = trend_months
-            .iter()
-            .map(|m| TrendPoint {
-                month: m.to_string(),
-                satisfaction: Satisfaction::of(
-                    &ratings_by_month
-                        .get(&month_key(*m))
-                        .copied()
-                        .unwrap_or_default(),
-                ),
-                dossiers: DossierFigures::of(
-                    &dossier_by_month
-                        .get(&month_key(*m))
-                        .copied()
-                        .unwrap_or_default(),
-                    open.get(m).copied().unwrap_or_default(),
-                ),
-            })
-            .collect();
-
-        let mut clock: Vec<ClockCell> = store
-            .rating_agg_by_key(unit.id, dim::CLOCK, &months)
-            .await?
-            .into_iter()
-            .map(|(k, _, c)| {
-                let s = Satisfaction::of(&c);
-                ClockCell {
-                    weekday: (k / 100) as u8,
-                    hour: (k % 100) as u8,
-                    ballots: s.ballots,
-                    satisfied: s.satisfied,
+        let questions = async {
+            // Questions: labels from the standard form where the key is known.
+            let standard = FormDefinition::standard();
+            let mut questions: Vec<QuestionRow> = store
+                .rating_agg_by_key(unit.id, dim::QUESTION, &months)
+                .await?
+                .into_iter()
+                .map(|(_, key, c)| {
+                    let q = standard.questions.iter().find(|q| q.key == key);
+                    QuestionRow {
+                        label_vi: q.map_or_else(|| key.clone(), |q| q.label_vi.clone()),
+                        label_en: q.map_or_else(|| key.clone(), |q| q.label_en.clone()),
+                        key,
+                        satisfaction: Satisfaction::of(&c),
+                    }
+                })
+                .collect();
+            questions.sort_by(|a, b| {
+                let pos = |k: &str| standard.questions.iter().position(|q| q.key == k);
+                pos(&a.key)
+                    .unwrap_or(usize::MAX)
+                    .cmp(&pos(&b.key).unwrap_or(usize::MAX))
+                    .then_with(|| a.key.cmp(&b.key))
+            });
+            Ok::<_, ReportError>(questions)
+        };
+        let counters = async {
+            // Counters: ballots and results handed back.
+            let by_counter = store
+                .rating_agg_by_key(unit.id, dim::COUNTER, &buckets)
+                .await?;
+            let returned: HashMap<i64, u64> = store
+                .dossier_agg_by_key(unit.id, dossier_dim::COUNTER, &buckets)
+                .await?
+                .into_iter()
+                .map(|(k, c)| (k, c.returned.max(0) as u64))
+                .collect();
+            let mut ids: Vec<i64> = by_counter
+                .iter()
+                .map(|r| r.0)
+                .chain(returned.keys().copied())
+                .filter(|k| *k != 0)
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let labels = store.counter_labels(&ids).await?;
+            let ballots: HashMap<i64, LevelCounts> =
+                by_counter.into_iter().map(|(k, _, c)| (k, c)).collect();
+            let mut counters: Vec<CounterRow> = labels
+                .into_iter()
+                .map(|l| (Some(l.id), l.code, l.name, l.place))
+                .chain(ballots.contains_key(&0).then(|| {
+                    (
+                        None,
+                        String::new(),
+                        "(Không qua quầy)".to_string(),
+                        String::new(),
+                    )
+                }))
+                .map(|(id, code, name, place)| {
+                    let s = Satisfaction::of(
+                        &ballots.get(&id.unwrap_or(0)).copied().unwrap_or_default(),
+                    );
+                    let ret = id.and_then(|i| returned.get(&i).copied()).unwrap_or(0);
+                    CounterRow {
+                        counter_id: id,
+                        code,
+                        name,
+                        place,
+                        response_rate: (id.is_some() && ret > 0)
+                            .then(|| s.ballots as f64 / ret as f64),
+                        returned: ret,
+                        satisfaction: s,
+                    }
+                })
+                .collect();
+            counters.sort_by(|a, b| (&a.place, &a.code).cmp(&(&b.place, &b.code)));
+            Ok::<_, ReportError>(counters)
+        };
+        let sub_units = async {
+            // Sub-units.
+            let set = UnitSet::ChildrenOf(unit.id);
+            let subs = store.units_satisfaction(set, &buckets).await?;
+            let sub_ids: Vec<i64> = subs.iter().map(|(l, _)| l.id).collect();
+            let sub_dossiers: HashMap<i64, DossierCounts> = store
+                .units_dossiers(set, &buckets)
+                .await?
+                .into_iter()
+                .collect();
+            let sub_open = open_at_end(store, &sub_ids, period).await?;
+            let sub_units = subs
+                .into_iter()
+                .map(|(l, c)| {
+                    let s = Satisfaction::of(&c);
+                    SubUnitRow {
+                        dossiers: DossierFigures::of(
+                            &sub_dossiers.get(&l.id).copied().unwrap_or_default(),
+                            sub_open.get(&l.id).copied().unwrap_or_default(),
+                        ),
+                        below_min_n: s.ballots < min_n,
+                        satisfaction: s,
+                        unit: l,
+                    }
+                })
+                .collect();
+            Ok::<_, ReportError>(sub_units)
+        };
+        let officials = async {
+            // Officials rated in the unit's subtree.
+            let by_official = store
+                .rating_agg_by_key(unit.id, dim::OFFICIAL, &buckets)
+                .await?;
+            let ids: Vec<i64> = by_official
+                .iter()
+                .map(|r| r.0)
+                .filter(|k| *k != 0)
+                .collect();
+            let names: HashMap<i64, crate::store::dashboards::Label> = store
+                .official_labels(&ids)
+                .await?
+                .into_iter()
+                .map(|l| (l.id, l))
+                .collect();
+            let mut officials: Vec<PersonRow> = by_official
+                .into_iter()
+                .map(|(k, _, c)| {
+                    let s = Satisfaction::of(&c);
+                    let l = names.get(&k);
+                    PersonRow {
+                        official_id: (k != 0).then_some(k),
+                        code: l.map(|l| l.code.clone()).unwrap_or_default(),
+                        name: l.map_or_else(|| "(Không gắn với cán bộ)".into(), |l| l.name.clone()),
+                        unit_name: l.map(|l| l.place.clone()).unwrap_or_default(),
+                        below_min_n: s.ballots < min_n,
+                        satisfaction: s,
+                    }
+                })
+                .collect();
+            officials.sort_by(|a, b| (&a.unit_name, &a.name).cmp(&(&b.unit_name, &b.name)));
+            Ok::<_, ReportError>(officials)
+        };
+        let trend = async {
+            // Trends: 24 months ending with the period.
+            let trend_months: Vec<Month> = {
+                // Months to come have no figures yet: the trend stops at this month.
+                let mut m = period.last.min(Month::current());
+                let mut v = vec![m];
+                for _ in 0..23 {
+                    m = m.prev();
+                    v.push(m);
                 }
-            })
-            .collect();
-        clock.sort_by_key(|c| (c.weekday, c.hour));
+                v.reverse();
+                v
+            };
+            let trend_keys: Vec<BucketKey> = trend_months.iter().map(|m| month_key(*m)).collect();
+            let ratings_by_month: HashMap<BucketKey, LevelCounts> = store
+                .rating_agg_by_bucket(unit.id, &trend_keys)
+                .await?
+                .into_iter()
+                .collect();
+            let dossier_months = store
+                .dossier_agg_months(unit.id, 0, month_key(period.last))
+                .await?;
+            let now_open = store
+                .dossier_open_now(&[unit.id], day_key(local_time(now_ms()).date()))
+                .await?
+                .get(&unit.id)
+                .copied()
+                .unwrap_or_default();
+            let open = open_by_month(&dossier_months, &trend_months, now_open);
+            let dossier_by_month: HashMap<BucketKey, DossierCounts> =
+                dossier_months.into_iter().collect();
+            let trend = trend_months
+                .iter()
+                .map(|m| TrendPoint {
+                    month: m.to_string(),
+                    satisfaction: Satisfaction::of(
+                        &ratings_by_month
+                            .get(&month_key(*m))
+                            .copied()
+                            .unwrap_or_default(),
+                    ),
+                    dossiers: DossierFigures::of(
+                        &dossier_by_month
+                            .get(&month_key(*m))
+                            .copied()
+                            .unwrap_or_default(),
+                        open.get(m).copied().unwrap_or_default(),
+                    ),
+                })
+                .collect();
+            Ok::<_, ReportError>(trend)
+        };
+        let clock = async {
+            let mut clock: Vec<ClockCell> = store
+                .rating_agg_by_key(unit.id, dim::CLOCK, &months)
+                .await?
+                .into_iter()
+                .map(|(k, _, c)| {
+                    let s = Satisfaction::of(&c);
+                    ClockCell {
+                        weekday: (k / 100) as u8,
+                        hour: (k % 100) as u8,
+                        ballots: s.ballots,
+                        satisfied: s.satisfied,
+                    }
+                })
+                .collect();
+            clock.sort_by_key(|c| (c.weekday, c.hour));
+            Ok::<_, ReportError>(clock)
+        };
+        let (
+            (satisfaction, dossiers, before),
+            questions,
+            counters,
+            sub_units,
+            officials,
+            trend,
+            clock,
+        ) = tokio::try_join!(
+            headline, questions, counters, sub_units, officials, trend, clock
+        )?;
 
         Ok(Dashboard {
             unit_id: unit.id,

@@ -126,19 +126,30 @@ impl OfficialMonthReport {
         month: Month,
         min_n: u64,
     ) -> Result<Self, ReportError> {
-        let counts: Vec<(Option<i64>, LevelCounts)> = store
-            .rating_agg_by_key(unit.id, dim::OFFICIAL, &[month_key(month)])
-            .await?
+        // The counts and the subtree's officials at once; an official rated here but belonging
+        // elsewhere (rare: a stand-in from another unit) costs a second read of the list.
+        let bucket = [month_key(month)];
+        let (counts, officials) = tokio::try_join!(
+            store.rating_agg_by_key(unit.id, dim::OFFICIAL, &bucket),
+            store.report_officials(unit.id, &[])
+        )?;
+        let counts: Vec<(Option<i64>, LevelCounts)> = counts
             .into_iter()
             .map(|(k, _, c)| ((k != 0).then_some(k), c))
             .collect();
+        let listed: BTreeSet<i64> = officials.iter().map(|o| o.id).collect();
         let extra: Vec<i64> = counts
             .iter()
             .filter_map(|c| c.0)
+            .filter(|id| !listed.contains(id))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let officials = store.report_officials(unit.id, &extra).await?;
+        let officials = if extra.is_empty() {
+            officials
+        } else {
+            store.report_officials(unit.id, &extra).await?
+        };
         Ok(Self::assemble(unit, month, min_n, &counts, officials))
     }
 
