@@ -75,6 +75,14 @@ fn report(backend: &str, view: &str, how: &str, rows: u64, f: &Figures) {
 
 #[tokio::main]
 async fn main() {
+    // RUST_LOG=sqlx::query=debug prints every statement with its time: the way to see which
+    // query of a view is slow.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_ansi(false)
+            .init();
+    }
     let Ok(url) = std::env::var("HAILONG_BENCH_DATABASE_URL") else {
         eprintln!(
             "views: set HAILONG_BENCH_DATABASE_URL to a database filled by `hailong demo generate --load` (see bench/views.sh)"
