@@ -11,7 +11,9 @@ use chrono_tz::Asia::Ho_Chi_Minh;
 use common::{TestApp, seed};
 use hailong::domain::form::ValidRating;
 use hailong::domain::scale::{Level, Scale};
+use hailong::domain::unit::UnitLevel;
 use hailong::store::ratings::{Channel, NewRating};
+use hailong::store::units::UnitInput;
 use serde_json::Value;
 
 fn at(d: u32, h: u32) -> i64 {
@@ -344,6 +346,48 @@ async fn rankings_order_by_the_lower_bound_and_agree_across_api_and_csv() {
         )
         .await;
         assert_eq!(y["rows"], c["rows"], "{p}");
+    }
+}
+
+#[tokio::test]
+async fn rankings_list_unrated_units_with_their_names_as_written() {
+    // Names travel from the database as text that must come back byte for byte (SQLite packs
+    // large reads as JSON): quotes, a backslash and Vietnamese diacritics.
+    let app = TestApp::spawn().await;
+    let s = october(&app).await;
+    let odd = "Xã \"Mới\" \\ Ea Tiêu – Đắk Lắk";
+    let id = app
+        .store
+        .unit_create(&UnitInput {
+            parent_id: Some(s.province),
+            level: UnitLevel::Commune,
+            code: "99999".into(),
+            name: odd.into(),
+            valid_from: None,
+            valid_to: None,
+        })
+        .await
+        .unwrap();
+    let staff = app.login("inspector").await;
+    for of in ["communes", "sub_units"] {
+        let r = json(
+            &app,
+            &staff,
+            &format!(
+                "/api/v1/rankings?unit={}&of={of}&period=2026-10",
+                s.province
+            ),
+        )
+        .await;
+        let rows = r["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 3, "{of}");
+        // The two rated communes are ranked; the new one is listed, with no ballots, unranked.
+        assert_eq!(r["ranked"], 2, "{of}");
+        let row = rows.iter().find(|x| x["id"] == id).unwrap();
+        assert_eq!(row["name"], odd);
+        assert_eq!(row["place"], "Tỉnh Khánh Hòa");
+        assert_eq!(row["satisfaction"]["ballots"], 0);
+        assert!(row["rank"].is_null());
     }
 }
 
