@@ -4,6 +4,8 @@
 //! from raw rows in SQL, and a test holds the two equal.
 
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::hash::Hash;
 
 use chrono::{Datelike, NaiveDate, Timelike};
@@ -112,7 +114,7 @@ pub fn rating_cells(f: &RatingFact) -> Vec<(RatingCell, LevelCounts)> {
 #[derive(Debug)]
 pub struct RatingTally {
     /// (unit, month key, dim, key, question number) → counts.
-    cells: HashMap<(i64, BucketKey, i16, i64, u32), LevelCounts>,
+    cells: FxHashMap<(i64, BucketKey, i16, i64, u32), LevelCounts>,
     /// Question keys by number; 0 is "no question".
     questions: Vec<String>,
     numbers: HashMap<String, u32>,
@@ -121,7 +123,7 @@ pub struct RatingTally {
 impl Default for RatingTally {
     fn default() -> Self {
         RatingTally {
-            cells: HashMap::new(),
+            cells: FxHashMap::default(),
             questions: vec![String::new()],
             numbers: HashMap::new(),
         }
@@ -445,15 +447,17 @@ pub fn dossier_cells(s: &DossierSnapshot) -> (Vec<(DossierCell, DossierCounts)>,
 }
 
 /// Sums of signed contributions, zero entries dropped: what to add to the stored aggregates.
+/// Keyed with the Fx hash: a bulk load sums tens of millions of small integer keys here, and
+/// the standard SipHash (resistant to chosen keys, which these are not) cost most of the map.
 #[derive(Debug, Clone)]
 pub struct Deltas<K, V> {
-    pub cells: HashMap<K, V>,
+    pub cells: FxHashMap<K, V>,
 }
 
 impl<K, V> Default for Deltas<K, V> {
     fn default() -> Self {
         Deltas {
-            cells: HashMap::new(),
+            cells: FxHashMap::default(),
         }
     }
 }
