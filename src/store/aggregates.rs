@@ -649,19 +649,21 @@ impl Store {
     /// aggregates vacuumed so that views read them from their indexes alone. Without this the
     /// planner, still believing the tables empty, scanned a million-row aggregate where one
     /// index range serves (60 ms instead of 3). Autovacuum would get there, minutes later.
-    /// SQLite's plans do not depend on statistics here.
-    pub(crate) async fn settle_after_load(&self, raw: &[&str]) -> Result<()> {
+    /// SQLite's plans do not depend on statistics here. Runs after the commit: a failure only
+    /// leaves the work to autovacuum and is logged, never reported as a failed import.
+    pub(crate) async fn settle_after_load(&self, raw: &[&str]) {
         if let Store::Postgres(p) = self {
-            sqlx::query("VACUUM (ANALYZE) rating_agg, dossier_agg, dossier_open_agg")
-                .execute(p)
-                .await?;
+            let mut sql =
+                vec!["VACUUM (ANALYZE) rating_agg, dossier_agg, dossier_open_agg".to_string()];
             if !raw.is_empty() {
-                sqlx::query(&format!("ANALYZE {}", raw.join(", ")))
-                    .execute(p)
-                    .await?;
+                sql.push(format!("ANALYZE {}", raw.join(", ")));
+            }
+            for s in &sql {
+                if let Err(e) = sqlx::query(s).execute(p).await {
+                    tracing::warn!(error = %e, statement = %s, "statistics after a bulk load not refreshed");
+                }
             }
         }
-        Ok(())
     }
 }
 
@@ -679,7 +681,8 @@ impl Store {
             }
             tx.commit().await?;
         });
-        self.settle_after_load(&[]).await
+        self.settle_after_load(&[]).await;
+        Ok(())
     }
 
     /// Every non-zero aggregate row, in key order, as text: what the rebuild test compares.

@@ -690,8 +690,11 @@ impl Store {
         .await;
         match outcome {
             Ok(()) => {
-                self.settle_after_load(&["dossiers", "dossier_events"])
-                    .await?;
+                // Only a bulk load changes the tables enough to be worth it.
+                if sum.imported >= BULK_ROWS as u64 {
+                    self.settle_after_load(&["dossiers", "dossier_events"])
+                        .await;
+                }
                 Ok(sum)
             }
             Err(StoreError::Db(e)) if is_unique_violation(&e) => {

@@ -467,8 +467,10 @@ impl Store {
         .await;
         match outcome {
             Ok(()) => {
-                self.settle_after_load(&["ratings", "rating_answers"])
-                    .await?;
+                // Only a bulk load changes the tables enough to be worth it.
+                if sum.imported >= BULK_ROWS as u64 {
+                    self.settle_after_load(&["ratings", "rating_answers"]).await;
+                }
                 Ok(sum)
             }
             Err(StoreError::Db(e)) if is_unique_violation(&e) => {
