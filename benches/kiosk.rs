@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use hailong::domain::form::FormDefinition;
 use hailong::domain::unit::UnitLevel;
+use hailong::store::Db;
 use hailong::store::Store;
 use hailong::store::officials::OfficialInput;
 use hailong::store::units::UnitInput;
@@ -53,7 +54,7 @@ async fn fresh(backend: &str, pg_admin: &str, dir: &tempfile::TempDir) -> Option
                 .display()
         )
     } else {
-        let Ok(Store::Postgres(p)) = Store::connect(pg_admin).await else {
+        let Ok(Db::Postgres(p)) = Store::connect(pg_admin).await.map(|s| s.db().clone()) else {
             return None;
         };
         let name = format!("hl_bench_{}", uuid::Uuid::new_v4().simple());
@@ -75,15 +76,15 @@ async fn raw_inserts(store: &Store) -> Figures {
     const INS: &str =
         "INSERT INTO bench_raw (id, device, level, at, note) VALUES ($1, $2, $3, $4, $5)";
     let counter = Arc::new(std::sync::atomic::AtomicI64::new(0));
-    let clients = match store {
-        Store::Sqlite(_) => 1,
-        Store::Postgres(_) => RAW_PG_CLIENTS,
+    let clients = match store.db() {
+        Db::Sqlite(_) => 1,
+        Db::Postgres(_) => RAW_PG_CLIENTS,
     };
-    match store {
-        Store::Sqlite(p) => {
+    match store.db() {
+        Db::Sqlite(p) => {
             sqlx::query(DDL).execute(p).await.unwrap();
         }
-        Store::Postgres(p) => {
+        Db::Postgres(p) => {
             sqlx::query(DDL).execute(p).await.unwrap();
         }
     }
@@ -97,8 +98,8 @@ async fn raw_inserts(store: &Store) -> Figures {
             while start.elapsed() < MEASURE {
                 let id = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let t = Instant::now();
-                match &store {
-                    Store::Sqlite(p) => {
+                match store.db() {
+                    Db::Sqlite(p) => {
                         sqlx::query(INS)
                             .bind(id)
                             .bind(id % 64)
@@ -109,7 +110,7 @@ async fn raw_inserts(store: &Store) -> Figures {
                             .await
                             .unwrap();
                     }
-                    Store::Postgres(p) => {
+                    Db::Postgres(p) => {
                         sqlx::query(INS)
                             .bind(id)
                             .bind(id % 64)
@@ -177,15 +178,15 @@ async fn service(store: Store) -> (Figures, Figures) {
     }
     // The history the clients write goes back 30 days, so the sign-ins must too.
     let since = hailong::domain::time::now_ms() - 31 * 86_400_000;
-    match &store {
-        Store::Sqlite(p) => {
+    match store.db() {
+        Db::Sqlite(p) => {
             sqlx::query("UPDATE counter_sessions SET started_at = $1")
                 .bind(since)
                 .execute(p)
                 .await
                 .unwrap();
         }
-        Store::Postgres(p) => {
+        Db::Postgres(p) => {
             sqlx::query("UPDATE counter_sessions SET started_at = $1")
                 .bind(since)
                 .execute(p)

@@ -15,8 +15,8 @@ use hailong::domain::time::Month;
 use hailong::report::OfficialMonthReport;
 use hailong::report::dashboard::Dashboard;
 use hailong::report::ranking::{Ranking, RankingOf};
-use hailong::store::Store;
 use hailong::store::users::UserInput;
+use hailong::store::{Db, Store};
 use hailong::web::{Application, Settings};
 
 const WARMUP: usize = 20;
@@ -56,9 +56,9 @@ where
 }
 
 async fn scalar(store: &Store, sql: &str) -> (i64, String) {
-    match store {
-        Store::Sqlite(p) => sqlx::query_as(sql).fetch_one(p).await.unwrap(),
-        Store::Postgres(p) => sqlx::query_as(sql).fetch_one(p).await.unwrap(),
+    match store.db() {
+        Db::Sqlite(p) => sqlx::query_as(sql).fetch_one(p).await.unwrap(),
+        Db::Postgres(p) => sqlx::query_as(sql).fetch_one(p).await.unwrap(),
     }
 }
 

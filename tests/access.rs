@@ -8,6 +8,7 @@ mod common;
 use common::{Seed, Staff, TestApp, seed};
 use hailong::domain::form::ValidRating;
 use hailong::domain::scale::{Level, Scale};
+use hailong::store::Db;
 use hailong::store::Store;
 use hailong::store::ratings::{Channel, NewRating};
 
@@ -196,9 +197,9 @@ async fn snapshot(store: &Store) -> Vec<String> {
     ];
     let mut out = Vec::new();
     for q in QUERIES {
-        let rows: Vec<String> = match store {
-            Store::Sqlite(p) => sqlx::query_scalar(q).fetch_all(p).await.unwrap(),
-            Store::Postgres(p) => sqlx::query_scalar(q).fetch_all(p).await.unwrap(),
+        let rows: Vec<String> = match store.db() {
+            Db::Sqlite(p) => sqlx::query_scalar(q).fetch_all(p).await.unwrap(),
+            Db::Postgres(p) => sqlx::query_scalar(q).fetch_all(p).await.unwrap(),
         };
         out.push(format!("{q}\n{}", rows.join("\n")));
     }
@@ -718,9 +719,9 @@ async fn leaders_see_only_their_subtree_and_forms_report_mistakes() {
     assert_eq!(res.status(), 422);
     let flagged = |store: Store| async move {
         let q = "SELECT COUNT(*) FROM ratings WHERE flagged_at IS NOT NULL";
-        let n: i64 = match &store {
-            Store::Sqlite(p) => sqlx::query_scalar(q).fetch_one(p).await.unwrap(),
-            Store::Postgres(p) => sqlx::query_scalar(q).fetch_one(p).await.unwrap(),
+        let n: i64 = match store.db() {
+            Db::Sqlite(p) => sqlx::query_scalar(q).fetch_one(p).await.unwrap(),
+            Db::Postgres(p) => sqlx::query_scalar(q).fetch_one(p).await.unwrap(),
         };
         n
     };

@@ -10,6 +10,7 @@ use hailong::domain::dossier::{Action, IntakeChannel, ReturnMethod};
 use hailong::domain::form::ValidRating;
 use hailong::domain::scale::Scale;
 use hailong::domain::unit::UnitLevel;
+use hailong::store::Db;
 use hailong::store::Store;
 use hailong::store::dossiers::{ActInput, IntakeInput};
 use hailong::store::ratings::{Channel, NewRating};
@@ -66,9 +67,9 @@ fn rating(
 }
 
 async fn ids(store: &Store, sql: &str) -> Vec<i64> {
-    match store {
-        Store::Sqlite(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
-        Store::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
+    match store.db() {
+        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
+        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await.unwrap(),
     }
 }
 

@@ -169,7 +169,7 @@ impl Db {
 
     /// (idempotency key, level, reasons, official) of each stored rating, oldest first.
     async fn ratings(&self) -> Vec<(String, i16, String, Option<i64>)> {
-        let Store::Sqlite(p) = &self.store else {
+        let hailong::store::Db::Sqlite(p) = self.store.db() else {
             unreachable!("browser tests use SQLite")
         };
         sqlx::query_as(
@@ -181,7 +181,7 @@ impl Db {
     }
 
     async fn answers(&self) -> Vec<(String, i16)> {
-        let Store::Sqlite(p) = &self.store else {
+        let hailong::store::Db::Sqlite(p) = self.store.db() else {
             unreachable!("browser tests use SQLite")
         };
         sqlx::query_as(

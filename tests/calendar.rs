@@ -8,6 +8,7 @@ mod common;
 use common::{Seed, Staff, TestApp, seed};
 use hailong::domain::calendar::WorkingHours;
 use hailong::domain::time::local_ms;
+use hailong::store::Db;
 use hailong::store::Store;
 use serde_json::{Value, json};
 
@@ -58,9 +59,9 @@ async fn snapshot(store: &Store) -> Vec<String> {
     ];
     let mut out = Vec::new();
     for q in QUERIES {
-        let rows: Vec<String> = match store {
-            Store::Sqlite(p) => sqlx::query_scalar(q).fetch_all(p).await.unwrap(),
-            Store::Postgres(p) => sqlx::query_scalar(q).fetch_all(p).await.unwrap(),
+        let rows: Vec<String> = match store.db() {
+            Db::Sqlite(p) => sqlx::query_scalar(q).fetch_all(p).await.unwrap(),
+            Db::Postgres(p) => sqlx::query_scalar(q).fetch_all(p).await.unwrap(),
         };
         out.push(rows.join("\n"));
     }
@@ -639,14 +640,14 @@ async fn editing_the_calendar_moves_the_due_date() {
     let d = due(&app, &t, a, "2026-12-30T08:00", "working_days", 1).await;
     assert_eq!(d["due_at"], "2027-01-04T08:00:00");
     // Every change left an audit row.
-    let n: i64 = match &app.store {
-        Store::Sqlite(p) => {
+    let n: i64 = match app.store.db() {
+        Db::Sqlite(p) => {
             sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'calendar.%'")
                 .fetch_one(p)
                 .await
                 .unwrap()
         }
-        Store::Postgres(p) => {
+        Db::Postgres(p) => {
             sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'calendar.%'")
                 .fetch_one(p)
                 .await

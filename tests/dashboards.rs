@@ -392,6 +392,74 @@ async fn rankings_list_unrated_units_with_their_names_as_written() {
 }
 
 #[tokio::test]
+async fn national_rankings_follow_units_renamed_or_added_by_another_process() {
+    // The server keeps the country's commune names in memory; an import run by the CLI (its
+    // own connection, its own memory) renames a commune and adds one: the next ranking says so.
+    let app = TestApp::spawn().await;
+    let s = october(&app).await;
+    let admin = app.login("admin").await;
+    let ranking = || json(&app, &admin, "/api/v1/rankings?of=communes&period=2026-10");
+    let names = |r: &serde_json::Value| -> Vec<String> {
+        r["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let before = ranking().await;
+    let communes = before["rows"].as_array().unwrap().len();
+    let cli = hailong::store::Store::connect(&app.db_url).await.unwrap();
+    let commune = cli.unit(s.commune_a).await.unwrap();
+    cli.unit_update(
+        s.commune_a,
+        &UnitInput {
+            parent_id: commune.parent_id,
+            level: UnitLevel::Commune,
+            code: commune.code.clone(),
+            name: "Phường Nha Trang Mới".into(),
+            valid_from: None,
+            valid_to: None,
+        },
+    )
+    .await
+    .unwrap();
+    let renamed = ranking().await;
+    assert!(names(&renamed).contains(&"Phường Nha Trang Mới".to_string()));
+    assert!(!names(&renamed).contains(&commune.name));
+    // Figures stay with the unit: the renamed commune keeps its ballots.
+    let row = renamed["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == s.commune_a)
+        .unwrap()
+        .clone();
+    let old = before["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == s.commune_a)
+        .unwrap()
+        .clone();
+    assert_eq!(row["satisfaction"], old["satisfaction"]);
+    cli.unit_create(&UnitInput {
+        parent_id: Some(s.province),
+        level: UnitLevel::Commune,
+        code: "99998".into(),
+        name: "Xã Mới Lập".into(),
+        valid_from: None,
+        valid_to: None,
+    })
+    .await
+    .unwrap();
+    let grown = ranking().await;
+    assert_eq!(grown["rows"].as_array().unwrap().len(), communes + 1);
+    assert!(names(&grown).contains(&"Xã Mới Lập".to_string()));
+    cli.close().await;
+}
+
+#[tokio::test]
 async fn public_results_need_no_account_and_show_no_one_below_the_minimum() {
     let app = TestApp::spawn().await;
     let s = october(&app).await;

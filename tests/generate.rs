@@ -8,6 +8,7 @@ use std::path::Path;
 use clap::Parser;
 use common::fresh_database;
 use hailong::cli::demo_generate::{COUNTERS, DOSSIERS, OFFICIALS, PROCEDURES, RATINGS, UNITS};
+use hailong::store::Db;
 use hailong::store::Store;
 
 const UNIT_LIST: &str = concat!(
@@ -56,9 +57,9 @@ fn data_rows(path: &Path) -> usize {
 }
 
 async fn count(store: &Store, sql: &str) -> i64 {
-    match store {
-        Store::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-        Store::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+    match store.db() {
+        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
     }
 }
 

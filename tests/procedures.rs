@@ -10,6 +10,7 @@ use common::{Seed, TestApp, seed};
 use hailong::domain::limit::TimeLimit;
 use hailong::domain::procedure::{OnlineLevel, ProcedureLevel};
 use hailong::domain::unit::UnitLevel;
+use hailong::store::Db;
 use hailong::store::Store;
 use hailong::store::procedures::{ProcedureFilter, ProcedureInput, SourceKind};
 use hailong::store::units::UnitInput;
@@ -82,9 +83,9 @@ fn d(s: &str) -> NaiveDate {
 }
 
 async fn count(store: &Store, sql: &str) -> i64 {
-    match store {
-        Store::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-        Store::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+    match store.db() {
+        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
     }
 }
 
@@ -348,12 +349,12 @@ async fn committed_limits_keep_history_and_the_nearest_latest_one_applies() {
             (TimeLimit::WorkingDays(5), d("2020-07-01"))
         ]
     );
-    let rewrite = match store {
-        Store::Sqlite(p) => sqlx::query("UPDATE procedure_limits SET limit_value = 1")
+    let rewrite = match store.db() {
+        Db::Sqlite(p) => sqlx::query("UPDATE procedure_limits SET limit_value = 1")
             .execute(p)
             .await
             .err(),
-        Store::Postgres(p) => sqlx::query("UPDATE procedure_limits SET limit_value = 1")
+        Db::Postgres(p) => sqlx::query("UPDATE procedure_limits SET limit_value = 1")
             .execute(p)
             .await
             .err(),

@@ -10,6 +10,7 @@ use common::{count, fresh_database, hailong, seed, write};
 use hailong::domain::aggregate::dim;
 use hailong::domain::period::month_key;
 use hailong::domain::time::Month;
+use hailong::store::Db;
 use hailong::store::Store;
 
 const HEADER: &str = "key,unit_code,counter_code,official_code,channel,rated_at,scale,level,answers,reasons,comment,dossier_code,flag_reason\n";
@@ -82,11 +83,11 @@ async fn past_ratings_load_and_count_as_a_rebuild_would() {
 
     // The same file again is refused as a whole: nothing is counted twice.
     // The indexes dropped for the load are back.
-    let sql = match &store {
-        Store::Sqlite(_) => {
+    let sql = match store.db() {
+        Db::Sqlite(_) => {
             "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ratings' AND sql IS NOT NULL"
         }
-        Store::Postgres(_) => {
+        Db::Postgres(_) => {
             "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'ratings' AND indexname LIKE 'ratings_%_time'"
         }
     };

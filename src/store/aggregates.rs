@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use super::Db;
 use super::{Result, Store, with_pool};
 use crate::domain::aggregate::{
     Deltas, DossierCell, DossierCounts, DossierDeltas, LevelCounts, OpenCell, RatingCell,
@@ -652,7 +653,7 @@ impl Store {
     /// SQLite's plans do not depend on statistics here. Runs after the commit: a failure only
     /// leaves the work to autovacuum and is logged, never reported as a failed import.
     pub(crate) async fn settle_after_load(&self, raw: &[&str]) {
-        if let Store::Postgres(p) = self {
+        if let Db::Postgres(p) = self.db() {
             let mut sql =
                 vec!["VACUUM (ANALYZE) rating_agg, dossier_agg, dossier_open_agg".to_string()];
             if !raw.is_empty() {
@@ -670,9 +671,9 @@ impl Store {
 impl Store {
     /// Recomputes every aggregate from raw ratings and dossiers, in one transaction.
     pub async fn aggregates_rebuild(&self) -> Result<()> {
-        let sql = rebuild_sql(match self {
-            Store::Sqlite(_) => &SQLITE_CLOCK,
-            Store::Postgres(_) => &PG_CLOCK,
+        let sql = rebuild_sql(match self.db() {
+            Db::Sqlite(_) => &SQLITE_CLOCK,
+            Db::Postgres(_) => &PG_CLOCK,
         });
         with_pool!(self, p => {
             let mut tx = p.begin().await?;

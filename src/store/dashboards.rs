@@ -2,7 +2,9 @@
 //! communes, counters and officials of a dashboard. Each is one query over the aggregates.
 
 use super::aggregates::{IdLevelRow, keys_list, level_counts};
-use super::{Result, SUBTREE_CTE, Store, fetch_packed};
+use std::sync::Arc;
+
+use super::{Result, SUBTREE_CTE, Store, fetch_packed, with_pool};
 use crate::domain::aggregate::{DossierCounts, LevelCounts};
 use crate::domain::period::BucketKey;
 
@@ -114,16 +116,33 @@ impl Store {
             .map(|r| (r.0, level_counts((r.1, r.2, r.3, r.4, r.5, r.6, r.7))))
             .collect();
         Ok(labels
-            .into_iter()
+            .iter()
             .map(|l| {
                 let c = counts.get(&l.id).copied().unwrap_or_default();
-                (l, c)
+                (l.clone(), c)
             })
             .collect())
     }
 
-    /// The units of a set with their parent's name, by code.
-    pub async fn unit_labels(&self, set: UnitSet) -> Result<Vec<UnitLabel>> {
+    /// The units of a set with their parent's name, by code. The whole country's units of a
+    /// level come from memory while `units` is unchanged (see `unit_cache`).
+    pub async fn unit_labels(&self, set: UnitSet) -> Result<Arc<Vec<UnitLabel>>> {
+        let UnitSet::LevelWithin(level, None) = set else {
+            return Ok(Arc::new(self.read_unit_labels(set).await?));
+        };
+        // Read before the labels: a change in between leaves the entry one version behind,
+        // to be read again next time, never a stale list taken for a fresh one.
+        let version: i64 = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT version FROM units_version WHERE id = 1").fetch_one(p).await)?;
+        if let Some(labels) = self.unit_labels.get(level, version) {
+            return Ok(labels);
+        }
+        let labels = Arc::new(self.read_unit_labels(set).await?);
+        self.unit_labels.put(level, version, labels.clone());
+        Ok(labels)
+    }
+
+    async fn read_unit_labels(&self, set: UnitSet) -> Result<Vec<UnitLabel>> {
         let (cte, ids, bind) = set.sql();
         let cond = match set {
             UnitSet::LevelWithin(level, None) => format!("u.level = '{level}'"),

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
+use super::Db;
 use super::aggregates::{J, agg_apply};
 use super::sqlite_bulk::{
     BULK_ROWS, bulk_connection, drop_indexes_for_load, restore_indexes, staged,
@@ -556,8 +557,8 @@ impl Store {
         // Lines and codes of the chunk being written, to explain a unique violation.
         let mut last_chunk: Vec<(u64, String)> = Vec::new();
         let outcome: Result<()> = async {
-            match self {
-                Store::Sqlite(p) => {
+            match self.db() {
+                Db::Sqlite(p) => {
                     let mut conn = bulk_connection(p).await?;
                     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     let first_id: i64 =
@@ -636,7 +637,7 @@ impl Store {
                     finish!(&mut *tx, first_id, now, deltas, sum);
                     tx.commit().await?;
                 }
-                Store::Postgres(p) => {
+                Db::Postgres(p) => {
                     let mut tx = p.begin().await?;
                     let first_id: i64 =
                         sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM dossiers")

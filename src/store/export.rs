@@ -4,6 +4,7 @@
 
 use futures_util::TryStreamExt;
 
+use super::Db;
 use super::{Result, Store, StoreError, with_pool};
 
 /// An export table: its name, its columns (SQL expressions named as in the CSV header), and
@@ -136,7 +137,7 @@ impl Store {
                         Value::Text(r.try_get::<String, _>(i)?)
                     } else if ty.contains("INT2") || ty == "SMALLINT" {
                         Value::Int(r.try_get::<Option<i16>, _>(i)?.map(i64::from))
-                    } else if ty.contains("INT4") || ty == "INTEGER" && matches!(self, Store::Postgres(_)) {
+                    } else if ty.contains("INT4") || ty == "INTEGER" && matches!(self.db(), Db::Postgres(_)) {
                         Value::Int(r.try_get::<Option<i32>, _>(i)?.map(i64::from))
                     } else {
                         Value::Int(r.try_get::<Option<i64>, _>(i)?)

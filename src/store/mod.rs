@@ -30,6 +30,7 @@ pub mod reports;
 pub mod scoring;
 mod sqlite_bulk;
 pub mod targets;
+mod unit_cache;
 pub mod units;
 pub mod users;
 
@@ -37,9 +38,9 @@ pub mod users;
 /// per backend, so the same query code serves both when the SQL agrees.
 macro_rules! with_pool {
     ($store:expr, $pool:ident => $body:expr) => {
-        match $store {
-            $crate::store::Store::Sqlite($pool) => $body,
-            $crate::store::Store::Postgres($pool) => $body,
+        match $store.db() {
+            $crate::store::Db::Sqlite($pool) => $body,
+            $crate::store::Db::Postgres($pool) => $body,
         }
     };
 }
@@ -63,8 +64,8 @@ where
         + Send
         + Unpin,
 {
-    match store {
-        Store::Sqlite(p) => {
+    match store.db() {
+        Db::Sqlite(p) => {
             let names: Vec<String> = (0..columns).map(|i| format!("c{i}")).collect();
             let names = names.join(", ");
             let packed = format!(
@@ -78,7 +79,7 @@ where
             let json = q.fetch_one(p).await?;
             serde_json::from_str(&json).map_err(|e| StoreError::Packed(e.to_string()))
         }
-        Store::Postgres(p) => {
+        Db::Postgres(p) => {
             let mut q = sqlx::query_as::<_, T>(sql);
             for b in binds {
                 q = q.bind(*b);
@@ -102,10 +103,20 @@ pub(crate) fn bool_from_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bo
     })
 }
 
+/// The database behind a store: one of the two supported, through its pool.
 #[derive(Clone, Debug)]
-pub enum Store {
+pub enum Db {
     Sqlite(SqlitePool),
     Postgres(PgPool),
+}
+
+/// The application's storage: a database and what is kept in memory about it. Clones share
+/// both.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: Db,
+    /// Unit names for lists over the whole country, kept while the units table is unchanged.
+    unit_labels: std::sync::Arc<unit_cache::UnitLabelCache>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -171,6 +182,15 @@ pub(crate) const SUBTREE_CTE: &str = "WITH RECURSIVE subtree(id) AS (
         UNION ALL
         SELECT u.id FROM units u JOIN subtree s ON u.parent_id = s.id)";
 
+impl From<Db> for Store {
+    fn from(db: Db) -> Store {
+        Store {
+            db,
+            unit_labels: Default::default(),
+        }
+    }
+}
+
 impl Store {
     /// Opens the database named by `url` with durable settings: a write is acknowledged only
     /// once it is on disk (SQLite WAL with synchronous=FULL, PostgreSQL synchronous_commit=on).
@@ -187,7 +207,7 @@ impl Store {
                 .min_connections(1)
                 .connect_with(opts)
                 .await?;
-            Ok(Store::Sqlite(pool))
+            Ok(Store::from(Db::Sqlite(pool)))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?
                 .options([("synchronous_commit", "on"), ("timezone", "UTC")]);
@@ -196,24 +216,29 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await?;
-            Ok(Store::Postgres(pool))
+            Ok(Store::from(Db::Postgres(pool)))
         } else {
             Err(StoreError::BadUrl(url.to_string()))
         }
     }
 
+    /// The database this store talks to.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
     pub async fn migrate(&self) -> Result<()> {
-        match self {
-            Store::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
-            Store::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
+        match &self.db {
+            Db::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
+            Db::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
         }
         Ok(())
     }
 
     pub fn backend(&self) -> &'static str {
-        match self {
-            Store::Sqlite(_) => "sqlite",
-            Store::Postgres(_) => "postgres",
+        match &self.db {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
         }
     }
 

@@ -14,7 +14,7 @@ use super::dossier_import::{copy_field, copy_opt};
 use super::sqlite_bulk::{
     BULK_ROWS, bulk_connection, drop_indexes_for_load, restore_indexes, staged,
 };
-use super::{Result, Store, StoreError, is_unique_violation};
+use super::{Db, Result, Store, StoreError, is_unique_violation};
 use crate::domain::Msg;
 use crate::domain::aggregate::{DossierDeltas, RatingFact, RatingTally};
 use crate::domain::form::FormDefinition;
@@ -362,8 +362,8 @@ impl Store {
         // Lines, keys and codes of the chunk being written, to explain a unique violation.
         let mut last_chunk: Vec<(u64, String, Option<String>)> = Vec::new();
         let outcome: Result<()> = async {
-            match self {
-                Store::Sqlite(p) => {
+            match self.db() {
+                Db::Sqlite(p) => {
                     let mut conn = bulk_connection(p).await?;
                     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     let (lookups, created) = read_lookups!(&mut *tx, now);
@@ -403,7 +403,7 @@ impl Store {
                     audit!(&mut *tx, now, sum);
                     tx.commit().await?;
                 }
-                Store::Postgres(p) => {
+                Db::Postgres(p) => {
                     let mut tx = p.begin().await?;
                     let (lookups, created) = read_lookups!(&mut *tx, now);
                     sum.form_created = created;

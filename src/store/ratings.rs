@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
+use super::Db;
 use super::aggregates::agg_apply;
 use super::{Result, SUBTREE_CTE, Store, StoreError, with_pool};
 use crate::domain::Msg;
@@ -570,9 +571,9 @@ impl RatingWriter {
         // tasks overlap their round trips (measured: more lanes lose to contention on the rows
         // the foreign keys lock); each owns a share of the devices, so the repeat-press lock of
         // a device is only ever checked by one of them.
-        let writers = match store {
-            Store::Sqlite(_) => 1,
-            Store::Postgres(_) => 2,
+        let writers = match store.db() {
+            Db::Sqlite(_) => 1,
+            Db::Postgres(_) => 2,
         };
         let queues = (0..writers)
             .map(|_| {

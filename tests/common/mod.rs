@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use hailong::domain::form::FormDefinition;
 use hailong::domain::role::Role;
 use hailong::domain::unit::UnitLevel;
+use hailong::store::Db;
 use hailong::store::Store;
 use hailong::store::officials::OfficialInput;
 use hailong::store::units::UnitInput;
@@ -33,7 +34,9 @@ impl Drop for TestDb {
                     .build()
                     .unwrap();
                 rt.block_on(async {
-                    if let Ok(Store::Postgres(p)) = Store::connect(&admin_url).await {
+                    if let Ok(Db::Postgres(p)) =
+                        Store::connect(&admin_url).await.map(|s| s.db().clone())
+                    {
                         let _ = sqlx::query(&format!(
                             "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
                         ))
@@ -52,9 +55,11 @@ pub async fn fresh_database() -> (String, TestDb) {
     match std::env::var("HAILONG_TEST_DATABASE_URL") {
         Ok(admin_url) if admin_url.starts_with("postgres") => {
             let name = format!("hl_test_{}", uuid::Uuid::new_v4().simple());
-            let Store::Postgres(p) = Store::connect(&admin_url)
+            let Db::Postgres(p) = Store::connect(&admin_url)
                 .await
                 .expect("connect to PostgreSQL")
+                .db()
+                .clone()
             else {
                 unreachable!()
             };
@@ -450,8 +455,8 @@ pub fn write(dir: &tempfile::TempDir, name: &str, body: &str) -> String {
 
 /// A number read by SQL on either database.
 pub async fn count(store: &Store, sql: &str) -> i64 {
-    match store {
-        Store::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
-        Store::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+    match store.db() {
+        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
     }
 }
