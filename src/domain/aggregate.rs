@@ -77,13 +77,15 @@ impl std::ops::Neg for LevelCounts {
     }
 }
 
-/// One row of the rating aggregate, apart from its values.
+/// One row of the rating aggregate, apart from its values. Fields in the order of the
+/// table's key (migration 0010): cells sorted by it reach the table in its own order, so a
+/// load appends to its B-tree instead of inserting all over it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RatingCell {
+    pub dim: i16,
+    pub bucket: BucketKey,
     /// The unit the rating was given in; the store adds the same to each of its ancestors.
     pub unit_id: i64,
-    pub bucket: BucketKey,
-    pub dim: i16,
     pub key: i64,
     pub question: String,
 }
@@ -287,11 +289,12 @@ impl std::ops::Neg for DossierCounts {
     }
 }
 
+/// Fields in the order of the table's key, as for `RatingCell`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DossierCell {
     pub unit_id: i64,
-    pub bucket: BucketKey,
     pub dim: i16,
+    pub bucket: BucketKey,
     pub key: i64,
 }
 

@@ -9,12 +9,13 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDateTime;
 use tokio::sync::mpsc;
 
+use super::Db;
 use super::aggregates::{J, agg_apply};
 use super::dossier_import::{copy_field, copy_opt};
 use super::sqlite_bulk::{
     BULK_ROWS, bulk_connection, drop_indexes_for_load, restore_indexes, staged,
 };
-use super::{Db, Result, Store, StoreError, is_unique_violation};
+use super::{Result, Store, StoreError, is_unique_violation};
 use crate::domain::Msg;
 use crate::domain::aggregate::{DossierDeltas, RatingFact, RatingTally};
 use crate::domain::form::FormDefinition;
@@ -82,6 +83,7 @@ struct Lookups {
 
 /// A row resolved to ids, ready to insert.
 struct Ready {
+    line: u64,
     key: String,
     channel: &'static str,
     counter_id: Option<i64>,
@@ -180,6 +182,7 @@ impl Lookups {
             .map(|(q, l)| (q.clone(), l.value().into()))
             .collect();
         Ok(Ready {
+            line,
             key: r.key.unwrap_or_else(|| format!("{source}:{line}")),
             channel: r.channel.as_str(),
             counter_id,
@@ -346,6 +349,73 @@ fn copy_row(out: &mut Vec<u8>, r: &Ready) {
     out.push(b'\n');
 }
 
+/// A chunk resolved to ids: its rows (or, for PostgreSQL, the rows as COPY text) and the
+/// lines, keys and dossier codes that explain a unique violation in it.
+struct Resolved {
+    rows: Vec<Ready>,
+    copy: Vec<u8>,
+    count: u64,
+    flagged: u64,
+    keys: Vec<(u64, String, Option<String>)>,
+}
+
+/// Resolves the reader's chunks on a thread of its own while the caller writes the previous
+/// chunk: parsing, resolving and tallying, and writing each get a core instead of sharing the
+/// writer's. With `copy`, rows are turned into COPY text there too. Returns the resolved
+/// chunks and, once they are all through, the tally.
+fn resolve_stage(
+    lookups: Lookups,
+    source: String,
+    now: Millis,
+    copy: bool,
+    mut chunks: RatingChunks,
+) -> (
+    mpsc::Receiver<Result<Resolved>>,
+    tokio::task::JoinHandle<RatingTally>,
+) {
+    let (tx, rx) = mpsc::channel(2);
+    let tally = tokio::task::spawn_blocking(move || {
+        let mut tally = RatingTally::default();
+        while let Some(chunk) = chunks.blocking_recv() {
+            let resolved = chunk.and_then(|chunk| {
+                let rows = chunk
+                    .into_iter()
+                    .map(|r| lookups.resolve(r, &source, now, &mut tally))
+                    .collect::<Result<Vec<_>>>()?;
+                let keys = rows
+                    .iter()
+                    .map(|r| (r.line, r.key.clone(), r.dossier_code.clone()))
+                    .collect();
+                let flagged = rows.iter().filter(|r| r.flagged_at.is_some()).count() as u64;
+                let count = rows.len() as u64;
+                let (rows, text) = if copy {
+                    let mut text = Vec::with_capacity(rows.len() * 160);
+                    for r in &rows {
+                        copy_row(&mut text, r);
+                    }
+                    (Vec::new(), text)
+                } else {
+                    (rows, Vec::new())
+                };
+                Ok(Resolved {
+                    rows,
+                    copy: text,
+                    count,
+                    flagged,
+                    keys,
+                })
+            });
+            let failed = resolved.is_err();
+            // The writer stopped: nothing more to do.
+            if tx.blocking_send(resolved).is_err() || failed {
+                break;
+            }
+        }
+        tally
+    });
+    (rx, tally)
+}
+
 impl Store {
     /// Loads past ratings streamed in chunks (see the module documentation). `source` names the
     /// file, for generated keys and the audit log. Any bad row (unknown unit, official or
@@ -354,11 +424,11 @@ impl Store {
     pub async fn import_ratings(
         &self,
         source: &str,
-        mut chunks: RatingChunks,
+        chunks: RatingChunks,
     ) -> Result<RatingImportSummary> {
         let now = now_ms();
+        let started = std::time::Instant::now();
         let mut sum = RatingImportSummary::default();
-        let mut tally = RatingTally::default();
         // Lines, keys and codes of the chunk being written, to explain a unique violation.
         let mut last_chunk: Vec<(u64, String, Option<String>)> = Vec::new();
         let outcome: Result<()> = async {
@@ -368,38 +438,49 @@ impl Store {
                     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     let (lookups, created) = read_lookups!(&mut *tx, now);
                     sum.form_created = created;
+                    let (mut resolved, tallied) =
+                        resolve_stage(lookups, source.to_string(), now, false, chunks);
                     let mut dropped: Option<Vec<String>> = None;
-                    while let Some(chunk) = chunks.recv().await {
+                    while let Some(chunk) = resolved.recv().await {
                         let chunk = chunk?;
                         if dropped.is_none() {
-                            dropped = Some(if chunk.len() >= BULK_ROWS {
+                            dropped = Some(if chunk.rows.len() >= BULK_ROWS {
                                 drop_indexes_for_load(&mut tx, "ratings").await?
                             } else {
                                 Vec::new()
                             });
                         }
-                        last_chunk = chunk.iter().map(|r| (r.line, r.key.clone().unwrap_or_else(|| format!("{source}:{}", r.line)), r.dossier_code.clone())).collect();
-                        let ready = chunk
-                            .into_iter()
-                            .map(|r| lookups.resolve(r, source, now, &mut tally))
-                            .collect::<Result<Vec<_>>>()?;
-                        let rows: Vec<Vec<J>> = ready.iter().map(|r| vec![J::S(&r.key), J::S(r.channel), J::N(r.counter_id), J::N(r.official_id),
-                                J::I(r.unit_id), J::I(r.form_version_id), J::I(r.scale.into()), J::I(r.level.into()),
-                                J::S(&r.reasons), J::S(&r.answers), J::OS(r.comment.as_deref()),
-                                J::OS(r.dossier_code.as_deref()), J::I(r.rated_at), J::I(r.rated_at),
-                                J::N(r.flagged_at), J::OS(r.flag_reason.as_deref())]).collect();
+                        last_chunk = chunk.keys;
                         let mut handle = tx.lock_handle().await?;
                         // SAFETY: the handle stays locked throughout.
-                        unsafe { staged(handle.as_raw_handle(), "import_ratings", 16, &rows, &format!("INSERT INTO ratings ({COLUMNS})"), "")? };
+                        unsafe {
+                            staged(
+                                handle.as_raw_handle(),
+                                "import_ratings",
+                                16,
+                                chunk.rows.iter().map(|r| {
+                                    [J::S(&r.key), J::S(r.channel), J::N(r.counter_id), J::N(r.official_id),
+                                        J::I(r.unit_id), J::I(r.form_version_id), J::I(r.scale.into()), J::I(r.level.into()),
+                                        J::S(&r.reasons), J::S(&r.answers), J::OS(r.comment.as_deref()),
+                                        J::OS(r.dossier_code.as_deref()), J::I(r.rated_at), J::I(r.rated_at),
+                                        J::N(r.flagged_at), J::OS(r.flag_reason.as_deref())]
+                                }),
+                                &format!("INSERT INTO ratings ({COLUMNS})"),
+                                "",
+                            )?
+                        };
                         drop(handle);
-                        sum.imported += ready.len() as u64;
-                        sum.flagged += ready.iter().filter(|r| r.flagged_at.is_some()).count() as u64;
+                        sum.imported += chunk.count;
+                        sum.flagged += chunk.flagged;
                     }
                     last_chunk.clear();
+                    let tally = tallied.await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+                    tracing::info!(rows = sum.imported, secs = started.elapsed().as_secs_f64(), "ratings written");
                     restore_indexes(&mut tx, &dropped.unwrap_or_default()).await?;
+                    tracing::info!(secs = started.elapsed().as_secs_f64(), "indexes rebuilt");
                     sum.aggregate_cells = tally.len() as u64;
-                    let deltas = std::mem::take(&mut tally).into_deltas();
-                    agg_apply!(&mut *tx, deltas, DossierDeltas::default());
+                    agg_apply!(&mut *tx, tally.into_deltas(), DossierDeltas::default());
+                    tracing::info!(cells = sum.aggregate_cells, secs = started.elapsed().as_secs_f64(), "aggregates added");
                     audit!(&mut *tx, now, sum);
                     tx.commit().await?;
                 }
@@ -409,32 +490,27 @@ impl Store {
                     sum.form_created = created;
                     let first_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM ratings").fetch_one(&mut *tx).await?;
                     let fast = super::aggregates::pg_skip_triggers(&mut tx).await?;
+                    let (mut resolved, tallied) =
+                        resolve_stage(lookups, source.to_string(), now, true, chunks);
                     let mut copy = tx
                         .copy_in_raw(&format!("COPY ratings ({COLUMNS}) FROM STDIN WITH (FORMAT csv)"))
                         .await?;
-                    let mut buf = Vec::with_capacity(4 << 20);
                     let mut failed = None;
-                    while let Some(chunk) = chunks.recv().await {
-                        let ready = match chunk.and_then(|chunk| {
-                            last_chunk = chunk.iter().map(|r| (r.line, r.key.clone().unwrap_or_else(|| format!("{source}:{}", r.line)), r.dossier_code.clone())).collect();
-                            chunk.into_iter().map(|r| lookups.resolve(r, source, now, &mut tally)).collect::<Result<Vec<_>>>()
-                        }) {
-                            Ok(r) => r,
+                    while let Some(chunk) = resolved.recv().await {
+                        let chunk = match chunk {
+                            Ok(c) => c,
                             Err(e) => {
                                 failed = Some(e);
                                 break;
                             }
                         };
-                        for r in &ready {
-                            copy_row(&mut buf, r);
-                        }
-                        sum.imported += ready.len() as u64;
-                        sum.flagged += ready.iter().filter(|r| r.flagged_at.is_some()).count() as u64;
-                        if let Err(e) = copy.send(std::mem::take(&mut buf)).await {
+                        last_chunk = chunk.keys;
+                        sum.imported += chunk.count;
+                        sum.flagged += chunk.flagged;
+                        if let Err(e) = copy.send(chunk.copy).await {
                             failed = Some(e.into());
                             break;
                         }
-                        buf = Vec::with_capacity(4 << 20);
                     }
                     if let Some(e) = failed {
                         // The connection must leave COPY mode before the rollback.
@@ -455,9 +531,11 @@ impl Store {
                              ON CONFLICT DO NOTHING")
                             .bind(first_id).execute(&mut *tx).await?;
                     }
+                    let tally = tallied.await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+                    tracing::info!(rows = sum.imported, secs = started.elapsed().as_secs_f64(), "ratings written");
                     sum.aggregate_cells = tally.len() as u64;
-                    let deltas = std::mem::take(&mut tally).into_deltas();
-                    agg_apply!(&mut *tx, deltas, DossierDeltas::default());
+                    agg_apply!(&mut *tx, tally.into_deltas(), DossierDeltas::default());
+                    tracing::info!(cells = sum.aggregate_cells, secs = started.elapsed().as_secs_f64(), "aggregates added");
                     audit!(&mut *tx, now, sum);
                     tx.commit().await?;
                 }

@@ -148,11 +148,11 @@ impl Drop for Prepared {
 ///
 /// # Safety
 /// As for `Prepared::new`.
-pub(crate) unsafe fn staged(
+pub(crate) unsafe fn staged<'a, R: AsRef<[J<'a>]>>(
     db: NonNull<ffi::sqlite3>,
     name: &str,
     width: usize,
-    rows: &[Vec<J<'_>>],
+    rows: impl IntoIterator<Item = R>,
     insert: &str,
     conflict: &str,
 ) -> Result<(), sqlx::Error> {
@@ -178,7 +178,7 @@ pub(crate) unsafe fn staged(
             )?
         };
         for r in rows {
-            put.run(r)?;
+            put.run(r.as_ref())?;
         }
     }
     let moved = exec(&format!(
