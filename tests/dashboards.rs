@@ -399,62 +399,50 @@ async fn national_rankings_follow_units_renamed_or_added_by_another_process() {
     let s = october(&app).await;
     let admin = app.login("admin").await;
     let ranking = || json(&app, &admin, "/api/v1/rankings?of=communes&period=2026-10");
+    let rows = |r: &serde_json::Value| r["rows"].as_array().unwrap().clone();
     let names = |r: &serde_json::Value| -> Vec<String> {
-        r["rows"]
-            .as_array()
-            .unwrap()
+        rows(r)
             .iter()
             .map(|x| x["name"].as_str().unwrap().to_string())
             .collect()
     };
+    let commune_a = |r: &serde_json::Value| {
+        rows(r)
+            .into_iter()
+            .find(|x| x["id"] == s.commune_a)
+            .unwrap()
+    };
+    let commune = |parent_id, code: &str, name: &str| UnitInput {
+        parent_id,
+        level: UnitLevel::Commune,
+        code: code.into(),
+        name: name.into(),
+        valid_from: None,
+        valid_to: None,
+    };
     let before = ranking().await;
-    let communes = before["rows"].as_array().unwrap().len();
+    let communes = rows(&before).len();
     let cli = hailong::store::Store::connect(&app.db_url).await.unwrap();
-    let commune = cli.unit(s.commune_a).await.unwrap();
+    let old = cli.unit(s.commune_a).await.unwrap();
     cli.unit_update(
         s.commune_a,
-        &UnitInput {
-            parent_id: commune.parent_id,
-            level: UnitLevel::Commune,
-            code: commune.code.clone(),
-            name: "Phường Nha Trang Mới".into(),
-            valid_from: None,
-            valid_to: None,
-        },
+        &commune(old.parent_id, &old.code, "Phường Nha Trang Mới"),
     )
     .await
     .unwrap();
     let renamed = ranking().await;
     assert!(names(&renamed).contains(&"Phường Nha Trang Mới".to_string()));
-    assert!(!names(&renamed).contains(&commune.name));
+    assert!(!names(&renamed).contains(&old.name));
     // Figures stay with the unit: the renamed commune keeps its ballots.
-    let row = renamed["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["id"] == s.commune_a)
-        .unwrap()
-        .clone();
-    let old = before["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["id"] == s.commune_a)
-        .unwrap()
-        .clone();
-    assert_eq!(row["satisfaction"], old["satisfaction"]);
-    cli.unit_create(&UnitInput {
-        parent_id: Some(s.province),
-        level: UnitLevel::Commune,
-        code: "99998".into(),
-        name: "Xã Mới Lập".into(),
-        valid_from: None,
-        valid_to: None,
-    })
-    .await
-    .unwrap();
+    assert_eq!(
+        commune_a(&renamed)["satisfaction"],
+        commune_a(&before)["satisfaction"]
+    );
+    cli.unit_create(&commune(Some(s.province), "99998", "Xã Mới Lập"))
+        .await
+        .unwrap();
     let grown = ranking().await;
-    assert_eq!(grown["rows"].as_array().unwrap().len(), communes + 1);
+    assert_eq!(rows(&grown).len(), communes + 1);
     assert!(names(&grown).contains(&"Xã Mới Lập".to_string()));
     cli.close().await;
 }
