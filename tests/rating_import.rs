@@ -52,7 +52,7 @@ async fn past_ratings_load_and_count_as_a_rebuild_would() {
     store.migrate().await.unwrap();
     let s = seed(&store).await;
     let dir = tempfile::tempdir().unwrap();
-    // More than a chunk: the load drops and rebuilds the plain indexes of `ratings` on SQLite.
+    // More than a chunk: the load drops and rebuilds the plain indexes of `ratings`.
     let file = write(&dir, "past.csv", &ratings_file(12_000));
     let out = hailong(&db, &["import", "ratings", &file]);
     assert!(

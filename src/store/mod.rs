@@ -23,6 +23,7 @@ pub mod export;
 pub mod forms;
 pub mod kiosks;
 pub mod officials;
+mod pg_bulk;
 pub mod procedures;
 pub mod rating_import;
 pub mod ratings;

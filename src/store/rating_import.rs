@@ -492,11 +492,26 @@ impl Store {
                     let fast = super::aggregates::pg_skip_triggers(&mut tx).await?;
                     let (mut resolved, tallied) =
                         resolve_stage(lookups, source.to_string(), now, true, chunks);
+                    // The first chunk tells a bulk load, before COPY occupies the connection.
+                    let mut first = resolved.recv().await.transpose()?;
+                    let dropped = match &first {
+                        Some(c) if c.count >= BULK_ROWS as u64 => {
+                            super::pg_bulk::drop_indexes_for_load(&mut tx, "ratings", first_id).await?
+                        }
+                        _ => Vec::new(),
+                    };
                     let mut copy = tx
                         .copy_in_raw(&format!("COPY ratings ({COLUMNS}) FROM STDIN WITH (FORMAT csv)"))
                         .await?;
                     let mut failed = None;
-                    while let Some(chunk) = resolved.recv().await {
+                    loop {
+                        let chunk = match first.take() {
+                            Some(c) => Ok(c),
+                            None => match resolved.recv().await {
+                                Some(c) => c,
+                                None => break,
+                            },
+                        };
                         let chunk = match chunk {
                             Ok(c) => c,
                             Err(e) => {
@@ -533,6 +548,8 @@ impl Store {
                     }
                     let tally = tallied.await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
                     tracing::info!(rows = sum.imported, secs = started.elapsed().as_secs_f64(), "ratings written");
+                    super::pg_bulk::restore_indexes(&mut tx, &dropped).await?;
+                    tracing::info!(secs = started.elapsed().as_secs_f64(), "indexes rebuilt");
                     sum.aggregate_cells = tally.len() as u64;
                     agg_apply!(&mut *tx, tally.into_deltas(), DossierDeltas::default());
                     tracing::info!(cells = sum.aggregate_cells, secs = started.elapsed().as_secs_f64(), "aggregates added");

@@ -198,7 +198,7 @@ pub(crate) const BULK_PRAGMAS: [&str; 2] =
 pub(crate) const BULK_ROWS: usize = 10_000;
 /// Up to this many rows already in the table, rebuilding its indexes after a bulk load costs
 /// less than keeping them up to date row by row.
-const REBUILD_UP_TO: i64 = 2_000_000;
+pub(crate) const REBUILD_UP_TO: i64 = 2_000_000;
 
 /// For a bulk load into a table that is still small: drops the table's plain indexes (UNIQUE
 /// ones stay, they check the load) inside the load's transaction and returns their definitions,
