@@ -13,7 +13,7 @@ use super::Db;
 use super::aggregates::{J, agg_apply};
 use super::dossier_import::{copy_field, copy_opt};
 use super::sqlite_bulk::{
-    BULK_ROWS, bulk_connection, drop_indexes_for_load, restore_indexes, staged,
+    BULK_ROWS, References, bulk_connection, drop_indexes_for_load, restore_indexes, staged,
 };
 use super::{Result, Store, StoreError, is_unique_violation};
 use crate::domain::Msg;
@@ -434,7 +434,7 @@ impl Store {
         let outcome: Result<()> = async {
             match self.db() {
                 Db::Sqlite(p) => {
-                    let mut conn = bulk_connection(p).await?;
+                    let mut conn = bulk_connection(p, References::ResolvedInTransaction).await?;
                     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     let (lookups, created) = read_lookups!(&mut *tx, now);
                     sum.form_created = created;

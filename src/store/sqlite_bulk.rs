@@ -190,9 +190,24 @@ pub(crate) unsafe fn staged<'a, R: AsRef<[J<'a>]>>(
 }
 
 /// SQLite settings for a bulk load on its connection: a page cache that holds the indexes
-/// being filled, and statement journals in memory rather than in temporary files.
-pub(crate) const BULK_PRAGMAS: [&str; 2] =
-    ["PRAGMA cache_size = -1000000", "PRAGMA temp_store = MEMORY"];
+/// being filled, statement journals in memory rather than in temporary files, and a second
+/// thread for the sorts that rebuild indexes.
+pub(crate) const BULK_PRAGMAS: [&str; 3] = [
+    "PRAGMA cache_size = -1000000",
+    "PRAGMA temp_store = MEMORY",
+    "PRAGMA threads = 2",
+];
+
+/// Who vouches for a bulk load's references to other tables.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum References {
+    /// SQLite checks each row's foreign keys.
+    Checked,
+    /// The loader resolved every reference against rows it read inside the load's own
+    /// transaction, which nobody else can change before the commit: SQLite's checks (a
+    /// look-up per reference per row, a quarter of writing a rating) would only repeat them.
+    ResolvedInTransaction,
+}
 
 /// A first chunk at least this big marks a bulk load.
 pub(crate) const BULK_ROWS: usize = 10_000;
@@ -240,15 +255,23 @@ pub(crate) async fn restore_indexes(
     Ok(())
 }
 
-/// A connection for a bulk load, with settings (`BULK_PRAGMAS`) that hold on it only: it is
-/// closed afterwards rather than returned to the pool with them.
+/// A connection for a bulk load, with settings (`BULK_PRAGMAS`, and foreign keys as
+/// `references` says) that hold on it only: it is closed afterwards rather than returned to the
+/// pool with them.
 pub(crate) async fn bulk_connection(
     pool: &sqlx::SqlitePool,
+    references: References,
 ) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
     conn.close_on_drop();
     for pragma in BULK_PRAGMAS {
         sqlx::query(pragma).execute(&mut *conn).await?;
+    }
+    if references == References::ResolvedInTransaction {
+        // Outside any transaction, where SQLite lets it change.
+        sqlx::query("PRAGMA foreign_keys = OFF")
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(conn)
 }
