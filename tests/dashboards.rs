@@ -448,6 +448,78 @@ async fn national_rankings_follow_units_renamed_or_added_by_another_process() {
 }
 
 #[tokio::test]
+async fn dashboards_name_officials_and_counters_as_renamed_by_another_process() {
+    // The server keeps officials' and counters' names in memory; an administrator's change
+    // made through another process (its own memory) shows on the next dashboard, and an
+    // official's unit renamed shows beside the official.
+    let app = TestApp::spawn().await;
+    let s = october(&app).await;
+    let staff = app.login("inspector").await;
+    let path = format!("/api/v1/dashboard?unit={}&period=2026-10", s.province);
+    let dashboard = || json(&app, &staff, &path);
+    let row = |d: &serde_json::Value, list: &str, key: &str, id: i64| {
+        d[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r[key] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {list} row for {id}"))
+    };
+    let before = dashboard().await;
+    let cli = hailong::store::Store::connect(&app.db_url).await.unwrap();
+    let o = cli.official(s.official1).await.unwrap();
+    assert_eq!(
+        row(&before, "officials", "official_id", o.id)["name"],
+        o.full_name.as_str()
+    );
+    cli.official_update(
+        o.id,
+        &hailong::store::officials::OfficialInput {
+            unit_id: o.unit_id,
+            code: o.code.clone(),
+            full_name: "Nguyễn Thị Lan Anh".into(),
+            title: o.title.clone(),
+            active: o.active,
+        },
+    )
+    .await
+    .unwrap();
+    let c = cli.counter(s.counter1).await.unwrap();
+    cli.counter_update(c.id, "Quầy Đất đai", c.form_id, c.active)
+        .await
+        .unwrap();
+    let unit = cli.unit(o.unit_id).await.unwrap();
+    cli.unit_update(
+        unit.id,
+        &UnitInput {
+            parent_id: unit.parent_id,
+            level: UnitLevel::Commune,
+            code: unit.code.clone(),
+            name: "Phường Nha Trang Mới".into(),
+            valid_from: None,
+            valid_to: None,
+        },
+    )
+    .await
+    .unwrap();
+    let after = dashboard().await;
+    let official = row(&after, "officials", "official_id", o.id);
+    assert_eq!(official["name"], "Nguyễn Thị Lan Anh");
+    assert_eq!(official["unit_name"], "Phường Nha Trang Mới");
+    // Figures stay with the person and the counter.
+    assert_eq!(
+        official["satisfaction"],
+        row(&before, "officials", "official_id", o.id)["satisfaction"]
+    );
+    assert_eq!(
+        row(&after, "counters", "counter_id", c.id)["name"],
+        "Quầy Đất đai"
+    );
+    cli.close().await;
+}
+
+#[tokio::test]
 async fn public_results_need_no_account_and_show_no_one_below_the_minimum() {
     let app = TestApp::spawn().await;
     let s = october(&app).await;

@@ -4,6 +4,7 @@
 use super::aggregates::{IdLevelRow, keys_list, level_counts};
 use std::sync::Arc;
 
+use super::unit_cache::Names;
 use super::{Result, SUBTREE_CTE, Store, fetch_packed, with_pool};
 use crate::domain::aggregate::{DossierCounts, LevelCounts};
 use crate::domain::period::BucketKey;
@@ -187,29 +188,43 @@ impl Store {
             .collect())
     }
 
-    /// Names of officials by id.
+    /// Names of officials by id, in the order of `ids` (unknown ids left out).
     pub async fn official_labels(&self, ids: &[i64]) -> Result<Vec<Label>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT o.id, o.code, o.full_name AS name, u.name AS place
-             FROM officials o JOIN units u ON u.id = o.unit_id WHERE o.id IN ({})",
-            ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-        );
-        fetch_packed(self, &sql, 4, &[]).await
+        self.labels(Names::Officials, ids).await
     }
 
-    /// Names of counters by id.
+    /// Names of counters by id, in the order of `ids` (unknown ids left out).
     pub async fn counter_labels(&self, ids: &[i64]) -> Result<Vec<Label>> {
+        self.labels(Names::Counters, ids).await
+    }
+
+    /// Labels from memory while `names_version` is unchanged (see `unit_cache`).
+    async fn labels(&self, which: Names, ids: &[i64]) -> Result<Vec<Label>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!(
-            "SELECT k.id, k.code, k.name, c.name AS place
-             FROM counters k JOIN service_centers c ON c.id = k.service_center_id WHERE k.id IN ({})",
-            ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-        );
-        fetch_packed(self, &sql, 4, &[]).await
+        // Read before the labels, as in `unit_labels`.
+        let version: i64 = with_pool!(self, p => sqlx::query_scalar(
+            "SELECT version FROM names_version WHERE id = 1").fetch_one(p).await)?;
+        let all = match self.names.get(which, version) {
+            Some(all) => all,
+            None => {
+                let sql = match which {
+                    Names::Officials => {
+                        "SELECT o.id, o.code, o.full_name AS name, u.name AS place
+                         FROM officials o JOIN units u ON u.id = o.unit_id"
+                    }
+                    Names::Counters => {
+                        "SELECT k.id, k.code, k.name, c.name AS place
+                         FROM counters k JOIN service_centers c ON c.id = k.service_center_id"
+                    }
+                };
+                let rows: Vec<Label> = fetch_packed(self, sql, 4, &[]).await?;
+                let all = Arc::new(rows.into_iter().map(|l| (l.id, l)).collect());
+                self.names.put(which, version, Arc::clone(&all));
+                all
+            }
+        };
+        Ok(ids.iter().filter_map(|id| all.get(id).cloned()).collect())
     }
 }

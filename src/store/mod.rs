@@ -118,6 +118,8 @@ pub struct Store {
     db: Db,
     /// Unit names for lists over the whole country, kept while the units table is unchanged.
     unit_labels: std::sync::Arc<unit_cache::UnitLabelCache>,
+    /// Officials' and counters' names, kept while none of them changes.
+    names: std::sync::Arc<unit_cache::NameCache>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -188,6 +190,7 @@ impl From<Db> for Store {
         Store {
             db,
             unit_labels: Default::default(),
+            names: Default::default(),
         }
     }
 }
