@@ -343,3 +343,83 @@ async fn a_bad_month_is_a_clear_400() {
     let body: Value = res.json().await.unwrap();
     assert!(body["message_vi"].as_str().unwrap().contains("Tháng"));
 }
+
+#[tokio::test]
+async fn a_province_reaches_communes_under_its_districts() {
+    // The pre-2025 map: province, district, commune. A province's lists reach the commune two
+    // levels down, and a district's stop at its own communes.
+    use hailong::domain::unit::UnitLevel;
+    use hailong::store::officials::OfficialInput;
+    use hailong::store::units::UnitInput;
+    let app = TestApp::spawn().await;
+    let store = &app.store;
+    let unit = |parent_id, level, code: &str, name: &str| UnitInput {
+        parent_id,
+        level,
+        code: code.into(),
+        name: name.into(),
+        valid_from: None,
+        valid_to: None,
+    };
+    let province = store
+        .unit_create(&unit(None, UnitLevel::Province, "90", "Tỉnh Thử"))
+        .await
+        .unwrap();
+    let district = store
+        .unit_create(&unit(
+            Some(province),
+            UnitLevel::District,
+            "901",
+            "Huyện Thử",
+        ))
+        .await
+        .unwrap();
+    let other = store
+        .unit_create(&unit(
+            Some(province),
+            UnitLevel::District,
+            "902",
+            "Huyện Khác",
+        ))
+        .await
+        .unwrap();
+    let commune = store
+        .unit_create(&unit(Some(district), UnitLevel::Commune, "90101", "Xã Thử"))
+        .await
+        .unwrap();
+    let official = store
+        .official_create(&OfficialInput {
+            unit_id: commune,
+            code: "XT01".into(),
+            full_name: "Phạm Văn Thử".into(),
+            title: String::new(),
+            active: true,
+        })
+        .await
+        .unwrap();
+    let ids = |units: Vec<hailong::store::units::Unit>| {
+        let mut v: Vec<i64> = units.into_iter().map(|u| u.id).collect();
+        v.sort_unstable();
+        v
+    };
+    assert_eq!(
+        ids(store.units_in_subtree(province, "", 100).await.unwrap()),
+        vec![province, district, other, commune]
+    );
+    assert_eq!(
+        ids(store.units_in_subtree(district, "", 100).await.unwrap()),
+        vec![district, commune]
+    );
+    let listed = |root| async move {
+        store
+            .report_officials(root, &[])
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(listed(province).await, vec![official]);
+    assert_eq!(listed(district).await, vec![official]);
+    assert!(listed(other).await.is_empty());
+}

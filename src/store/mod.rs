@@ -179,11 +179,17 @@ pub(crate) fn unique_as(
     }
 }
 
-/// The recursive CTE that lists a unit and everything below it; `$1` is the root unit id.
-pub(crate) const SUBTREE_CTE: &str = "WITH RECURSIVE subtree(id) AS (
+/// The CTE that lists a unit and everything below it; `$1` is the root unit id. Units nest at
+/// most three deep (province, district, commune: `UnitLevel::may_have_parent`, checked on every
+/// write), so two joins reach every descendant; written out rather than recursive because
+/// PostgreSQL guesses a recursive CTE at 1,681 rows whatever it holds, and then reads every
+/// official of the country to find a province's.
+pub(crate) const SUBTREE_CTE: &str = "WITH subtree(id) AS (
         SELECT id FROM units WHERE id = $1
         UNION ALL
-        SELECT u.id FROM units u JOIN subtree s ON u.parent_id = s.id)";
+        SELECT id FROM units WHERE parent_id = $1
+        UNION ALL
+        SELECT c.id FROM units c JOIN units m ON m.id = c.parent_id WHERE m.parent_id = $1)";
 
 impl From<Db> for Store {
     fn from(db: Db) -> Store {
