@@ -516,6 +516,18 @@ async fn dashboards_name_officials_and_counters_as_renamed_by_another_process() 
         row(&after, "counters", "counter_id", c.id)["name"],
         "Quầy Đất đai"
     );
+    // The province's sub-units (also kept in memory) carry the new name too.
+    let subs = |d: &serde_json::Value| -> Vec<String> {
+        d["sub_units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["unit"]["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(subs(&before).contains(&unit.name));
+    assert!(subs(&after).contains(&"Phường Nha Trang Mới".to_string()));
+    assert!(!subs(&after).contains(&unit.name));
     cli.close().await;
 }
 

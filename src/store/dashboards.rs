@@ -61,7 +61,9 @@ pub struct UnitLabel {
     pub code: String,
     pub name: String,
     pub level: String,
-    /// The unit above (a commune's province), for national lists.
+    /// The unit above (a commune's province).
+    pub parent_id: Option<i64>,
+    /// Its name, for national lists.
     pub parent_name: Option<String>,
 }
 
@@ -126,11 +128,30 @@ impl Store {
     }
 
     /// The units of a set with their parent's name, by code. The whole country's units of a
-    /// level come from memory while `units` is unchanged (see `unit_cache`).
+    /// level, and the children of a unit, come from memory while `units` is unchanged (see
+    /// `unit_cache`).
     pub async fn unit_labels(&self, set: UnitSet) -> Result<Arc<Vec<UnitLabel>>> {
-        let UnitSet::LevelWithin(level, None) = set else {
-            return Ok(Arc::new(self.read_unit_labels(set).await?));
-        };
+        match set {
+            UnitSet::LevelWithin(level, None) => self.level_labels(level).await,
+            UnitSet::ChildrenOf(id) => {
+                // Children are districts or communes, whatever the parent's level.
+                let (districts, communes) =
+                    tokio::try_join!(self.level_labels("district"), self.level_labels("commune"))?;
+                let mut children: Vec<UnitLabel> = districts
+                    .iter()
+                    .chain(communes.iter())
+                    .filter(|l| l.parent_id == Some(id))
+                    .cloned()
+                    .collect();
+                children.sort_by(|a, b| a.code.cmp(&b.code));
+                Ok(Arc::new(children))
+            }
+            UnitSet::LevelWithin(_, Some(_)) => Ok(Arc::new(self.read_unit_labels(set).await?)),
+        }
+    }
+
+    /// Every unit of a level, from memory while `units_version` is unchanged.
+    async fn level_labels(&self, level: &'static str) -> Result<Arc<Vec<UnitLabel>>> {
         // Read before the labels: a change in between leaves the entry one version behind,
         // to be read again next time, never a stale list taken for a fresh one.
         let version: i64 = with_pool!(self, p => sqlx::query_scalar(
@@ -138,7 +159,10 @@ impl Store {
         if let Some(labels) = self.unit_labels.get(level, version) {
             return Ok(labels);
         }
-        let labels = Arc::new(self.read_unit_labels(set).await?);
+        let labels = Arc::new(
+            self.read_unit_labels(UnitSet::LevelWithin(level, None))
+                .await?,
+        );
         self.unit_labels.put(level, version, labels.clone());
         Ok(labels)
     }
@@ -150,11 +174,11 @@ impl Store {
             _ => format!("u.id IN ({ids})"),
         };
         let sql = format!(
-            "{cte} SELECT u.id, u.code, u.name, u.level, p.name AS parent_name
+            "{cte} SELECT u.id, u.code, u.name, u.level, u.parent_id, p.name AS parent_name
              FROM units u LEFT JOIN units p ON p.id = u.parent_id
              WHERE {cond} ORDER BY u.code"
         );
-        fetch_packed(self, &sql, 5, bind.as_slice()).await
+        fetch_packed(self, &sql, 6, bind.as_slice()).await
     }
 
     /// Whole-unit dossier counts of every unit in `set` over `buckets` (open and overdue
