@@ -492,14 +492,12 @@ async fn dashboards_name_officials_and_counters_as_renamed_by_another_process() 
     let unit = cli.unit(o.unit_id).await.unwrap();
     cli.unit_update(
         unit.id,
-        &UnitInput {
-            parent_id: unit.parent_id,
-            level: UnitLevel::Commune,
-            code: unit.code.clone(),
-            name: "Phường Nha Trang Mới".into(),
-            valid_from: None,
-            valid_to: None,
-        },
+        &common::unit_input(
+            unit.parent_id,
+            UnitLevel::Commune,
+            &unit.code,
+            "Phường Nha Trang Mới",
+        ),
     )
     .await
     .unwrap();

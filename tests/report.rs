@@ -350,17 +350,9 @@ async fn a_province_reaches_communes_under_its_districts() {
     // levels down, and a district's stop at its own communes.
     use hailong::domain::unit::UnitLevel;
     use hailong::store::officials::OfficialInput;
-    use hailong::store::units::UnitInput;
     let app = TestApp::spawn().await;
     let store = &app.store;
-    let unit = |parent_id, level, code: &str, name: &str| UnitInput {
-        parent_id,
-        level,
-        code: code.into(),
-        name: name.into(),
-        valid_from: None,
-        valid_to: None,
-    };
+    let unit = common::unit_input;
     let province = store
         .unit_create(&unit(None, UnitLevel::Province, "90", "Tỉnh Thử"))
         .await

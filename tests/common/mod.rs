@@ -287,15 +287,20 @@ fn password_hash() -> String {
         .clone()
 }
 
-pub async fn seed(store: &Store) -> Seed {
-    let unit = |parent, level, code: &str, name: &str| UnitInput {
-        parent_id: parent,
+/// A unit in force from the start, as most tests create them.
+pub fn unit_input(parent_id: Option<i64>, level: UnitLevel, code: &str, name: &str) -> UnitInput {
+    UnitInput {
+        parent_id,
         level,
         code: code.into(),
         name: name.into(),
         valid_from: None,
         valid_to: None,
-    };
+    }
+}
+
+pub async fn seed(store: &Store) -> Seed {
+    let unit = unit_input;
     let province = store
         .unit_create(&unit(None, UnitLevel::Province, "56", "Tỉnh Khánh Hòa"))
         .await
