@@ -132,11 +132,17 @@ impl Store {
     /// `unit_cache`).
     pub async fn unit_labels(&self, set: UnitSet) -> Result<Arc<Vec<UnitLabel>>> {
         match set {
-            UnitSet::LevelWithin(level, None) => self.level_labels(level).await,
+            UnitSet::LevelWithin(level, None) => {
+                let version = self.version("units_version").await?;
+                self.level_labels(level, version).await
+            }
             UnitSet::ChildrenOf(id) => {
                 // Children are districts or communes, whatever the parent's level.
-                let (districts, communes) =
-                    tokio::try_join!(self.level_labels("district"), self.level_labels("commune"))?;
+                let version = self.version("units_version").await?;
+                let (districts, communes) = tokio::try_join!(
+                    self.level_labels("district", version),
+                    self.level_labels("commune", version)
+                )?;
                 let mut children: Vec<UnitLabel> = districts
                     .iter()
                     .chain(communes.iter())
@@ -150,13 +156,18 @@ impl Store {
         }
     }
 
-    /// Every unit of a level, from memory while `units_version` is unchanged.
-    async fn level_labels(&self, level: &'static str) -> Result<Arc<Vec<UnitLabel>>> {
-        // Read before the labels: a change in between leaves the entry one version behind,
-        // to be read again next time, never a stale list taken for a fresh one.
-        let version: i64 = with_pool!(self, p => sqlx::query_scalar(
-            "SELECT version FROM units_version WHERE id = 1").fetch_one(p).await)?;
-        if let Some(labels) = self.unit_labels.get(level, version) {
+    /// The one row of a version table (`units_version`, `names_version`). Read before the
+    /// names it guards: a change in between leaves the cached entry one version behind, to be
+    /// read again next time, never a stale list taken for a fresh one.
+    async fn version(&self, table: &str) -> Result<i64> {
+        let sql = format!("SELECT version FROM {table} WHERE id = 1");
+        Ok(with_pool!(self, p => sqlx::query_scalar(&sql).fetch_one(p).await)?)
+    }
+
+    /// Every unit of a level, from memory while `units_version` is still `version` (read
+    /// just before).
+    async fn level_labels(&self, level: &'static str, version: i64) -> Result<Arc<Vec<UnitLabel>>> {
+        if let Some(labels) = self.unit_labels.get(&level, version) {
             return Ok(labels);
         }
         let labels = Arc::new(
@@ -227,10 +238,8 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        // Read before the labels, as in `unit_labels`.
-        let version: i64 = with_pool!(self, p => sqlx::query_scalar(
-            "SELECT version FROM names_version WHERE id = 1").fetch_one(p).await)?;
-        let all = match self.names.get(which, version) {
+        let version = self.version("names_version").await?;
+        let all = match self.names.get(&which, version) {
             Some(all) => all,
             None => {
                 let sql = match which {

@@ -5,73 +5,53 @@
 //! 0013), so a list is never older than the read.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
 use super::dashboards::{Label, UnitLabel};
 
-/// A level's units by code, and the `units_version` they were read at.
-type Entry = (i64, Arc<Vec<UnitLabel>>);
-
-#[derive(Debug, Default)]
-pub(crate) struct UnitLabelCache {
-    by_level: Mutex<HashMap<&'static str, Entry>>,
+/// Values by key, each with the version it was read at.
+#[derive(Debug)]
+pub(crate) struct Versioned<K, V> {
+    entries: Mutex<HashMap<K, (i64, Arc<V>)>>,
 }
 
-impl UnitLabelCache {
-    /// The level's labels, if read at `version`.
-    pub(crate) fn get(&self, level: &str, version: i64) -> Option<Arc<Vec<UnitLabel>>> {
-        let map = self.by_level.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(level)
+impl<K, V> Default for Versioned<K, V> {
+    fn default() -> Self {
+        Versioned {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Eq + Hash, V> Versioned<K, V> {
+    /// The value, if read at `version`.
+    pub(crate) fn get(&self, key: &K, version: i64) -> Option<Arc<V>> {
+        let map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(key)
             .filter(|(v, _)| *v == version)
-            .map(|(_, l)| l.clone())
+            .map(|(_, value)| value.clone())
     }
 
-    /// Keeps labels read after `version` was: a change between the two reads bumps the
-    /// version again, so the next use reads afresh rather than keeping a stale list.
-    pub(crate) fn put(&self, level: &'static str, version: i64, labels: Arc<Vec<UnitLabel>>) {
-        let mut map = self.by_level.lock().unwrap_or_else(|e| e.into_inner());
-        map.insert(level, (version, labels));
+    /// Keeps a value read after `version` was: a change between the two reads bumps the
+    /// version again, so the next use reads afresh rather than keeping a stale value.
+    pub(crate) fn put(&self, key: K, version: i64, value: Arc<V>) {
+        let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        map.insert(key, (version, value));
     }
 }
 
-/// Every official's and every counter's label by id, and the `names_version` they were read
-/// at (migration 0013): a province's dashboard names hundreds of each, which cost PostgreSQL
-/// more to look up by id than the figures beside them.
-/// Labels by id, and the `names_version` they were read at.
-type Labels = (i64, Arc<HashMap<i64, Label>>);
-
-#[derive(Debug, Default)]
-pub(crate) struct NameCache {
-    officials: Mutex<Option<Labels>>,
-    counters: Mutex<Option<Labels>>,
-}
+/// Each level's units by code, under `units_version`.
+pub(crate) type UnitLabelCache = Versioned<&'static str, Vec<UnitLabel>>;
 
 /// Which labels of a `NameCache`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Names {
     Officials,
     Counters,
 }
 
-impl NameCache {
-    fn slot(&self, which: Names) -> &Mutex<Option<Labels>> {
-        match which {
-            Names::Officials => &self.officials,
-            Names::Counters => &self.counters,
-        }
-    }
-
-    /// The labels, if read at `version`.
-    pub(crate) fn get(&self, which: Names, version: i64) -> Option<Arc<HashMap<i64, Label>>> {
-        let slot = self.slot(which).lock().unwrap_or_else(|e| e.into_inner());
-        slot.as_ref()
-            .filter(|(v, _)| *v == version)
-            .map(|(_, l)| l.clone())
-    }
-
-    /// Keeps labels read after `version` was (see `UnitLabelCache::put`).
-    pub(crate) fn put(&self, which: Names, version: i64, labels: Arc<HashMap<i64, Label>>) {
-        let mut slot = self.slot(which).lock().unwrap_or_else(|e| e.into_inner());
-        *slot = Some((version, labels));
-    }
-}
+/// Every official's and every counter's label by id, under `names_version`: a province's
+/// dashboard names hundreds of each, which cost PostgreSQL more to look up by id than the
+/// figures beside them.
+pub(crate) type NameCache = Versioned<Names, HashMap<i64, Label>>;
