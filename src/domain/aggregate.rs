@@ -191,21 +191,85 @@ impl RatingTally {
     pub fn into_deltas(self) -> Deltas<RatingCell, LevelCounts> {
         let mut out = Deltas::default();
         for ((unit_id, month, d, key, q), v) in self.cells {
-            let cell = |bucket| RatingCell {
-                unit_id,
-                bucket,
-                dim: d,
-                key,
-                question: self.questions[q as usize].clone(),
-            };
-            if matches!(d, dim::CLOCK | dim::QUESTION) {
-                out.add([(cell(month), v)]);
-            } else {
-                let m = key_month(month).expect("a month key");
-                out.add(buckets_of(m).map(|b| (cell(b), v)));
-            }
+            let (buckets, n) = spread(d, month);
+            out.add(buckets[..n].iter().map(|&bucket| {
+                let cell = RatingCell {
+                    unit_id,
+                    bucket,
+                    dim: d,
+                    key,
+                    question: self.questions[q as usize].clone(),
+                };
+                (cell, v)
+            }));
         }
         out
+    }
+
+    /// Units counted so far.
+    pub fn units(&self) -> Vec<i64> {
+        let mut v: Vec<i64> = self.cells.keys().map(|k| k.0).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// What `into_deltas` gives, copied to each unit and its ancestors (`up`: the unit and
+    /// those above it; `None`: the unit alone), summed and in `RatingCell` order: the rows a
+    /// bulk load adds. One map of integer keys and one integer sort, where going through
+    /// `Deltas` twice (keys holding the question's text) cost a 10-million-rating load 16 s.
+    pub fn into_cells<'a>(
+        self,
+        up: impl Fn(i64) -> Option<&'a [i64]>,
+    ) -> Vec<(RatingCell, LevelCounts)> {
+        // Questions renumbered in text order, so that the integer order is `RatingCell`'s.
+        let mut by_text: Vec<usize> = (0..self.questions.len()).collect();
+        by_text.sort_by(|a, b| self.questions[*a].cmp(&self.questions[*b]));
+        let mut rank = vec![0u32; by_text.len()];
+        for (r, q) in by_text.iter().enumerate() {
+            rank[*q] = r as u32;
+        }
+        let mut sums: FxHashMap<(i16, BucketKey, i64, i64, u32), LevelCounts> =
+            FxHashMap::default();
+        sums.reserve(self.cells.len() * 2);
+        for ((unit, month, d, key, q), v) in self.cells {
+            let (buckets, n) = spread(d, month);
+            let own = [unit];
+            for &a in up(unit).unwrap_or(&own) {
+                for &b in &buckets[..n] {
+                    *sums.entry((d, b, a, key, rank[q as usize])).or_default() += v;
+                }
+            }
+        }
+        let mut out: Vec<_> = sums
+            .into_iter()
+            .filter(|(_, v)| *v != LevelCounts::default())
+            .collect();
+        out.sort_unstable_by_key(|(k, _)| *k);
+        out.into_iter()
+            .map(|((dim, bucket, unit_id, key, r), v)| {
+                let question = self.questions[by_text[r as usize]].clone();
+                let cell = RatingCell {
+                    dim,
+                    bucket,
+                    unit_id,
+                    key,
+                    question,
+                };
+                (cell, v)
+            })
+            .collect()
+    }
+}
+
+/// The buckets a month cell of dimension `d` counts in (the first `n` of the array): unit,
+/// official and counter totals in their month, quarter and year; hours of the week and
+/// questions in their month only.
+fn spread(d: i16, month: BucketKey) -> ([BucketKey; 3], usize) {
+    if matches!(d, dim::CLOCK | dim::QUESTION) {
+        ([month; 3], 1)
+    } else {
+        (buckets_of(key_month(month).expect("a month key")), 3)
     }
 }
 
@@ -529,6 +593,58 @@ mod tests {
             .single()
             .unwrap()
             .timestamp_millis()
+    }
+
+    #[test]
+    fn a_bulk_tally_adds_what_rating_by_rating_adds_to_each_ancestor() {
+        let l = |v| Level::new(v).unwrap();
+        let mut tally = RatingTally::default();
+        let mut one_by_one = Deltas::default();
+        // Two communes of one province, a unit without ancestors, answers whose keys sort
+        // otherwise than they first appear, a flagged ballot, months in two quarters and years.
+        for (i, (unit, month, hour)) in
+            [(11, 3, 8), (12, 3, 9), (11, 4, 8), (13, 12, 15), (12, 1, 8)]
+                .into_iter()
+                .enumerate()
+        {
+            let fact = RatingFact {
+                unit_id: unit,
+                official_id: Some(100 + unit),
+                counter_id: (i % 2 == 0).then_some(200 + unit),
+                scale: Scale::new(if i == 3 { 3 } else { 5 }).unwrap(),
+                level: l(1 + (i as i16 % 3)),
+                rated_at: at(month, 2 + i as u32, hour),
+                answers: vec![("wait".into(), l(2)), ("attitude".into(), l(3))],
+                flagged: i == 2,
+            };
+            tally.add(&fact);
+            one_by_one.add(rating_cells(&fact));
+        }
+        let ancestors: HashMap<i64, Vec<i64>> = [(11, vec![11, 1]), (12, vec![12, 1])].into();
+        let mut expected = Deltas::default();
+        for (c, v) in one_by_one.cells {
+            let up = ancestors
+                .get(&c.unit_id)
+                .cloned()
+                .unwrap_or(vec![c.unit_id]);
+            expected.add(up.into_iter().map(|unit_id| {
+                (
+                    RatingCell {
+                        unit_id,
+                        ..c.clone()
+                    },
+                    v,
+                )
+            }));
+        }
+        assert_eq!(tally.units(), vec![11, 12, 13]);
+        let cells = tally.into_cells(|u| ancestors.get(&u).map(Vec::as_slice));
+        assert!(
+            cells
+                .iter()
+                .any(|(c, _)| c.unit_id == 1 && c.question == "attitude")
+        );
+        assert_eq!(cells, expected.sorted());
     }
 
     fn snapshot(received: Millis, due: Millis) -> DossierSnapshot {

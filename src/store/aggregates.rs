@@ -98,6 +98,7 @@ pub(crate) fn ancestors_sql(units: &[i64]) -> String {
 pub(crate) const JSON_CHUNK: usize = 20_000;
 
 /// One value of a row written in bulk.
+#[derive(Clone, Copy)]
 pub(crate) enum J<'a> {
     I(i64),
     N(Option<i64>),
@@ -144,13 +145,10 @@ impl JsonRows {
     }
 }
 
-/// Applies rating and dossier deltas on `$conn` (a connection inside the caller's transaction):
-/// reads the ancestors of the units involved, then upserts a few hundred rows per statement.
-macro_rules! agg_apply {
-    ($conn:expr, $ratings:expr, $dossiers:expr) => {{
-        let ratings: $crate::domain::aggregate::Deltas<_, _> = $ratings;
-        let dossiers: $crate::domain::aggregate::DossierDeltas = $dossiers;
-        let units = $crate::store::aggregates::units_of(&ratings, &dossiers);
+/// The ancestors of each of `$units` (each unit among its own), read on `$conn`.
+macro_rules! read_ancestors {
+    ($conn:expr, $units:expr) => {{
+        let units: Vec<i64> = $units;
         let mut ancestors: std::collections::HashMap<i64, Vec<i64>> = Default::default();
         if !units.is_empty() {
             let rows: Vec<(i64, i64)> =
@@ -161,10 +159,37 @@ macro_rules! agg_apply {
                 ancestors.entry(u).or_default().push(a);
             }
         }
+        ancestors
+    }};
+}
+pub(crate) use read_ancestors;
+
+/// Applies rating and dossier deltas on `$conn` (a connection inside the caller's transaction):
+/// reads the ancestors of the units involved, then upserts a few hundred rows per statement.
+macro_rules! agg_apply {
+    ($conn:expr, $ratings:expr, $dossiers:expr) => {{
+        let ratings: $crate::domain::aggregate::Deltas<_, _> = $ratings;
+        let dossiers: $crate::domain::aggregate::DossierDeltas = $dossiers;
+        let units = $crate::store::aggregates::units_of(&ratings, &dossiers);
+        let ancestors = $crate::store::aggregates::read_ancestors!($conn, units);
         let w = $crate::store::aggregates::expand(ratings, dossiers, &ancestors);
         $crate::store::aggregates::AggSink::write(&mut *$conn, &w).await?;
     }};
 }
+
+/// Adds a bulk load's tally of ratings on `$conn`, as `agg_apply` adds deltas.
+macro_rules! agg_add_tally {
+    ($conn:expr, $tally:expr) => {{
+        let tally: $crate::domain::aggregate::RatingTally = $tally;
+        let ancestors = $crate::store::aggregates::read_ancestors!($conn, tally.units());
+        let w = $crate::store::aggregates::AggWrite {
+            ratings: tally.into_cells(|u| ancestors.get(&u).map(Vec::as_slice)),
+            ..Default::default()
+        };
+        $crate::store::aggregates::AggSink::write(&mut *$conn, &w).await?;
+    }};
+}
+pub(crate) use agg_add_tally;
 pub(crate) use agg_apply;
 
 /// The three upserts that add an `AggWrite`, as (table and columns, conflict target and update).
@@ -200,42 +225,67 @@ fn agg_statements() -> [(String, String); 3] {
     ]
 }
 
-/// The rows of an `AggWrite`, table by table, as the upserts of `agg_statements` take them.
-fn agg_rows(w: &AggWrite) -> [Vec<Vec<J<'_>>>; 3] {
-    [
-        w.ratings
-            .iter()
-            .map(|(c, v)| {
-                let mut r = vec![
-                    J::I(c.unit_id),
-                    J::I(c.bucket.into()),
-                    J::I(c.dim.into()),
-                    J::I(c.key),
-                    J::S(&c.question),
-                ];
-                r.extend(v.levels.iter().map(|l| J::I(*l)));
-                r.extend([J::I(v.top_offered), J::I(v.flagged)]);
-                r
-            })
-            .collect(),
-        w.dossiers
-            .iter()
-            .map(|(c, v)| {
-                let mut r = vec![
-                    J::I(c.unit_id),
-                    J::I(c.bucket.into()),
-                    J::I(c.dim.into()),
-                    J::I(c.key),
-                ];
-                r.extend(v.values().iter().map(|x| J::I(*x)));
-                r
-            })
-            .collect(),
-        w.open
-            .iter()
-            .map(|(c, n)| vec![J::I(c.unit_id), J::I(c.due_day.into()), J::I(*n)])
-            .collect(),
-    ]
+/// One row of an aggregate upsert, on the stack: a load writes millions of them, which as
+/// vectors were a heap allocation each.
+#[derive(Clone, Copy)]
+pub(crate) struct AggRow<'a> {
+    vals: [J<'a>; 13],
+    len: usize,
+}
+
+impl<'a> AggRow<'a> {
+    fn new(vals: impl IntoIterator<Item = J<'a>>) -> AggRow<'a> {
+        let mut row = AggRow {
+            vals: [J::I(0); 13],
+            len: 0,
+        };
+        for v in vals {
+            row.vals[row.len] = v;
+            row.len += 1;
+        }
+        row
+    }
+}
+
+impl<'a> AsRef<[J<'a>]> for AggRow<'a> {
+    fn as_ref(&self) -> &[J<'a>] {
+        &self.vals[..self.len]
+    }
+}
+
+/// The rows of table `n` of an `AggWrite`, as the upserts of `agg_statements` take them, made
+/// as they are read.
+fn agg_rows<'a>(
+    w: &'a AggWrite,
+    n: usize,
+) -> Box<dyn ExactSizeIterator<Item = AggRow<'a>> + Send + 'a> {
+    match n {
+        0 => Box::new(w.ratings.iter().map(|(c, v)| {
+            let cell = [
+                J::I(c.unit_id),
+                J::I(c.bucket.into()),
+                J::I(c.dim.into()),
+                J::I(c.key),
+                J::S(&c.question),
+            ];
+            let counts = v.levels.iter().chain([&v.top_offered, &v.flagged]);
+            AggRow::new(cell.into_iter().chain(counts.map(|x| J::I(*x))))
+        })),
+        1 => Box::new(w.dossiers.iter().map(|(c, v)| {
+            let cell = [
+                J::I(c.unit_id),
+                J::I(c.bucket.into()),
+                J::I(c.dim.into()),
+                J::I(c.key),
+            ];
+            AggRow::new(cell.into_iter().chain(v.values().into_iter().map(J::I)))
+        })),
+        _ => Box::new(
+            w.open
+                .iter()
+                .map(|(c, n)| AggRow::new([J::I(c.unit_id), J::I(c.due_day.into()), J::I(*n)])),
+        ),
+    }
 }
 
 /// PostgreSQL types of the columns of each upsert, in order.
@@ -275,18 +325,18 @@ pub(crate) trait AggSink {
 impl AggSink for sqlx::SqliteConnection {
     /// A kiosk batch: one prepared upsert stepped per row. A load of thousands: staged.
     async fn write(&mut self, w: &AggWrite) -> Result<()> {
-        let rows = agg_rows(w);
         let mut handle = self.lock_handle().await?;
         let db = handle.as_raw_handle();
-        for (n, ((target, conflict), rows)) in agg_statements().iter().zip(&rows).enumerate() {
-            let Some(first) = rows.first() else { continue };
+        for (n, (target, conflict)) in agg_statements().iter().enumerate() {
+            let rows = agg_rows(w, n);
+            let width = AGG_PG_TYPES[n].len();
             if rows.len() > 1000 {
                 // SAFETY: the handle stays locked throughout.
                 unsafe {
                     super::sqlite_bulk::staged(
                         db,
                         &format!("agg_stage_{n}"),
-                        first.len(),
+                        width,
                         rows,
                         &format!("INSERT INTO {target}"),
                         conflict,
@@ -294,7 +344,10 @@ impl AggSink for sqlx::SqliteConnection {
                 }
                 continue;
             }
-            let marks = vec!["?"; first.len()].join(", ");
+            if rows.len() == 0 {
+                continue;
+            }
+            let marks = vec!["?"; width].join(", ");
             // SAFETY: the handle stays locked while the statement lives.
             let mut upsert = unsafe {
                 super::sqlite_bulk::Prepared::new(
@@ -303,7 +356,7 @@ impl AggSink for sqlx::SqliteConnection {
                 )?
             };
             for r in rows {
-                upsert.run(r)?;
+                upsert.run(r.as_ref())?;
             }
         }
         Ok(())
@@ -323,11 +376,11 @@ pub(crate) fn copy_quoted(out: &mut Vec<u8>, s: &str) {
 }
 
 /// Rows as COPY's CSV: numbers bare, text always quoted (an empty string is not NULL).
-fn copy_csv(rows: &[Vec<J<'_>>]) -> Vec<u8> {
+fn copy_csv<'a>(rows: impl Iterator<Item = AggRow<'a>>) -> Vec<u8> {
     use std::io::Write;
-    let mut out = Vec::with_capacity(rows.len() * 64);
+    let mut out = Vec::with_capacity(COPY_ROWS * 64);
     for r in rows {
-        for (i, v) in r.iter().enumerate() {
+        for (i, v) in r.as_ref().iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
@@ -344,14 +397,17 @@ fn copy_csv(rows: &[Vec<J<'_>>]) -> Vec<u8> {
     out
 }
 
+/// Rows per message of a COPY: memory stays flat however many rows a load adds.
+const COPY_ROWS: usize = 50_000;
+
 impl AggSink for sqlx::PgConnection {
     /// A kiosk batch: one statement with the rows as a JSON parameter. A load of thousands:
     /// COPY into a scratch table, then one upsert from it.
     async fn write(&mut self, w: &AggWrite) -> Result<()> {
-        let all = agg_rows(w);
-        for (((target, conflict), rows), types) in
-            agg_statements().iter().zip(&all).zip(AGG_PG_TYPES)
+        for (n, ((target, conflict), types)) in
+            agg_statements().iter().zip(AGG_PG_TYPES).enumerate()
         {
+            let mut rows = agg_rows(w, n);
             if rows.len() > 1000 {
                 let (table, cols) = target.split_once(' ').expect("table (columns)");
                 let stage = format!("{table}_stage");
@@ -363,7 +419,9 @@ impl AggSink for sqlx::PgConnection {
                 let mut copy = self
                     .copy_in_raw(&format!("COPY {stage} {cols} FROM STDIN WITH (FORMAT csv)"))
                     .await?;
-                copy.send(copy_csv(rows)).await?;
+                while rows.len() > 0 {
+                    copy.send(copy_csv(rows.by_ref().take(COPY_ROWS))).await?;
+                }
                 copy.finish().await?;
                 sqlx::query(&format!(
                     "INSERT INTO {target} SELECT {cols_bare} FROM {stage} WHERE TRUE {conflict}",
@@ -376,10 +434,10 @@ impl AggSink for sqlx::PgConnection {
                     .await?;
                 continue;
             }
-            for chunk in rows.chunks(JSON_CHUNK) {
+            while rows.len() > 0 {
                 let mut json = JsonRows::default();
-                for r in chunk {
-                    json.push(r);
+                for r in rows.by_ref().take(JSON_CHUNK) {
+                    json.push(r.as_ref());
                 }
                 let cols: Vec<String> = types
                     .iter()

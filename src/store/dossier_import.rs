@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::Db;
 use super::aggregates::{J, agg_apply};
 use super::sqlite_bulk::{
-    BULK_ROWS, References, bulk_connection, drop_indexes_for_load, restore_indexes, staged,
+    BULK_ROWS, Checks, bulk_connection, drop_indexes_for_load, restore_indexes, staged,
 };
 use tokio::sync::mpsc;
 
@@ -559,7 +559,7 @@ impl Store {
         let outcome: Result<()> = async {
             match self.db() {
                 Db::Sqlite(p) => {
-                    let mut conn = bulk_connection(p, References::Checked).await?;
+                    let mut conn = bulk_connection(p, Checks::ByDatabase).await?;
                     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     let first_id: i64 =
                         sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM dossiers")

@@ -4,20 +4,22 @@
 //! aggregates are tallied in memory and added once at the end, and PostgreSQL receives the rows
 //! through COPY.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::FxHashMap;
 
 use chrono::NaiveDateTime;
 use tokio::sync::mpsc;
 
 use super::Db;
-use super::aggregates::{J, agg_apply};
+use super::aggregates::{J, agg_add_tally};
 use super::dossier_import::{copy_field, copy_opt};
 use super::sqlite_bulk::{
-    BULK_ROWS, References, bulk_connection, drop_indexes_for_load, restore_indexes, staged,
+    BULK_ROWS, Checks, bulk_connection, drop_indexes_for_load, restore_indexes, staged,
 };
 use super::{Result, Store, StoreError, is_unique_violation};
 use crate::domain::Msg;
-use crate::domain::aggregate::{DossierDeltas, RatingFact, RatingTally};
+use crate::domain::aggregate::{RatingFact, RatingTally};
 use crate::domain::form::FormDefinition;
 use crate::domain::scale::{Level, Scale};
 use crate::domain::time::{Millis, local_ms, now_ms};
@@ -70,14 +72,16 @@ fn row_err(line: u64, vi: impl Into<String>, en: impl Into<String>) -> StoreErro
 type CounterForm = (i64, Option<i64>);
 
 /// Codes of units, officials and counters, read once for the whole load.
+/// Looked up for every row of millions: fast hashes over codes the installation itself stored.
 #[derive(Default)]
 struct Lookups {
-    units: HashMap<String, i64>,
-    officials: HashMap<String, i64>,
-    /// (unit, counter code) → (counter, its form); several centres of one unit may reuse a code.
-    counters: HashMap<(i64, String), Vec<CounterForm>>,
+    units: FxHashMap<String, i64>,
+    officials: FxHashMap<String, i64>,
+    /// unit → (counter code, counter, its form); several centres of one unit may reuse a code,
+    /// and a unit has a handful of counters: a short list beats a key built per row.
+    counters: FxHashMap<i64, Vec<(String, CounterForm)>>,
     /// Current version of each form.
-    form_versions: HashMap<i64, i64>,
+    form_versions: FxHashMap<i64, i64>,
     default_version: i64,
 }
 
@@ -133,54 +137,54 @@ impl Lookups {
         };
         let (counter_id, form_id) = match r.counter_code.as_deref().map(str::trim) {
             None | Some("") => (None, None),
-            Some(c) => match self
-                .counters
-                .get(&(unit_id, c.to_string()))
-                .map(Vec::as_slice)
-            {
-                Some([(id, form)]) => (Some(*id), *form),
-                Some([_, _, ..]) => {
-                    return Err(row_err(
-                        line,
-                        format!(
-                            "đơn vị '{}' có nhiều quầy mã '{c}' (ở các bộ phận khác nhau)",
-                            r.unit_code
-                        ),
-                        format!(
-                            "unit '{}' has several counters coded '{c}' (in different centres)",
-                            r.unit_code
-                        ),
-                    ));
+            Some(c) => {
+                let mut same_code = self
+                    .counters
+                    .get(&unit_id)
+                    .into_iter()
+                    .flatten()
+                    .filter(|(code, _)| code == c);
+                match (same_code.next(), same_code.next()) {
+                    (Some((_, (id, form))), None) => (Some(*id), *form),
+                    (Some(_), Some(_)) => {
+                        return Err(row_err(
+                            line,
+                            format!(
+                                "đơn vị '{}' có nhiều quầy mã '{c}' (ở các bộ phận khác nhau)",
+                                r.unit_code
+                            ),
+                            format!(
+                                "unit '{}' has several counters coded '{c}' (in different centres)",
+                                r.unit_code
+                            ),
+                        ));
+                    }
+                    _ => {
+                        return Err(row_err(
+                            line,
+                            format!("đơn vị '{}' không có quầy mã '{c}'", r.unit_code),
+                            format!("unit '{}' has no counter coded '{c}'", r.unit_code),
+                        ));
+                    }
                 }
-                _ => {
-                    return Err(row_err(
-                        line,
-                        format!("đơn vị '{}' không có quầy mã '{c}'", r.unit_code),
-                        format!("unit '{}' has no counter coded '{c}'", r.unit_code),
-                    ));
-                }
-            },
+            }
         };
         let form_version_id = form_id
             .and_then(|f| self.form_versions.get(&f).copied())
             .unwrap_or(self.default_version);
         let rated_at = local_ms(r.rated_at);
         let flagged = r.flag_reason.is_some();
-        tally.add(&RatingFact {
+        let fact = RatingFact {
             unit_id,
             official_id,
             counter_id,
             scale: r.scale,
             level: r.level,
             rated_at,
-            answers: r.answers.clone(),
+            answers: r.answers,
             flagged,
-        });
-        let answers: serde_json::Map<String, serde_json::Value> = r
-            .answers
-            .iter()
-            .map(|(q, l)| (q.clone(), l.value().into()))
-            .collect();
+        };
+        tally.add(&fact);
         Ok(Ready {
             line,
             key: r.key.unwrap_or_else(|| format!("{source}:{line}")),
@@ -191,8 +195,8 @@ impl Lookups {
             form_version_id,
             scale: r.scale.size(),
             level: r.level.value(),
-            reasons: serde_json::to_string(&r.reasons).expect("strings serialise"),
-            answers: serde_json::Value::Object(answers).to_string(),
+            reasons: json_list(&r.reasons),
+            answers: json_ballot(&fact.answers),
             comment: r.comment.filter(|c| !c.is_empty()),
             dossier_code: r.dossier_code.filter(|c| !c.is_empty()),
             rated_at,
@@ -200,6 +204,35 @@ impl Lookups {
             flag_reason: r.flag_reason,
         })
     }
+}
+
+/// Reasons as stored: a JSON list of strings ("[]" for most ratings, without a serialiser).
+fn json_list(items: &[String]) -> String {
+    if items.is_empty() {
+        return "[]".into();
+    }
+    serde_json::to_string(items).expect("strings serialise")
+}
+
+/// A ballot as stored, {"question key": level, ...} with keys in order as serde_json writes a
+/// map ("{}" when empty, without a serialiser).
+fn json_ballot(answers: &[(String, Level)]) -> String {
+    if answers.is_empty() {
+        return "{}".into();
+    }
+    let mut sorted: Vec<_> = answers.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = String::from("{");
+    for (i, (q, l)) in sorted.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::to_string(q).expect("strings serialise"));
+        out.push(':');
+        out.push_str(&l.value().to_string());
+    }
+    out.push('}');
+    out
 }
 
 /// Records the load in the audit log, inside its transaction.
@@ -242,7 +275,7 @@ macro_rules! read_lookups {
         .fetch_all(&mut *$conn)
         .await?;
         for (unit, code, id, form) in counters {
-            l.counters.entry((unit, code)).or_default().push((id, form));
+            l.counters.entry(unit).or_default().push((code, (id, form)));
         }
         let forms: Vec<(i64, bool, i64)> = sqlx::query_as(
             "SELECT f.id, f.is_default, v.id FROM rating_forms f
@@ -434,7 +467,7 @@ impl Store {
         let outcome: Result<()> = async {
             match self.db() {
                 Db::Sqlite(p) => {
-                    let mut conn = bulk_connection(p, References::ResolvedInTransaction).await?;
+                    let mut conn = bulk_connection(p, Checks::ByLoader).await?;
                     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     let (lookups, created) = read_lookups!(&mut *tx, now);
                     sum.form_created = created;
@@ -479,7 +512,7 @@ impl Store {
                     restore_indexes(&mut tx, &dropped.unwrap_or_default()).await?;
                     tracing::info!(secs = started.elapsed().as_secs_f64(), "indexes rebuilt");
                     sum.aggregate_cells = tally.len() as u64;
-                    agg_apply!(&mut *tx, tally.into_deltas(), DossierDeltas::default());
+                    agg_add_tally!(&mut *tx, tally);
                     tracing::info!(cells = sum.aggregate_cells, secs = started.elapsed().as_secs_f64(), "aggregates added");
                     audit!(&mut *tx, now, sum);
                     tx.commit().await?;
@@ -551,7 +584,7 @@ impl Store {
                     super::pg_bulk::restore_indexes(&mut tx, &dropped).await?;
                     tracing::info!(secs = started.elapsed().as_secs_f64(), "indexes rebuilt");
                     sum.aggregate_cells = tally.len() as u64;
-                    agg_apply!(&mut *tx, tally.into_deltas(), DossierDeltas::default());
+                    agg_add_tally!(&mut *tx, tally);
                     tracing::info!(cells = sum.aggregate_cells, secs = started.elapsed().as_secs_f64(), "aggregates added");
                     audit!(&mut *tx, now, sum);
                     tx.commit().await?;
@@ -593,5 +626,34 @@ impl Store {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ballots_and_reasons_are_stored_as_serde_json_writes_them() {
+        let l = |v| Level::new(v).unwrap();
+        let answers = vec![
+            ("handling".to_string(), l(2)),
+            ("attitude \"x\"".to_string(), l(5)),
+        ];
+        let map: serde_json::Map<String, serde_json::Value> = answers
+            .iter()
+            .map(|(q, v)| (q.clone(), v.value().into()))
+            .collect();
+        assert_eq!(
+            json_ballot(&answers),
+            serde_json::Value::Object(map).to_string()
+        );
+        assert_eq!(json_ballot(&[]), "{}");
+        let reasons = vec!["chờ lâu".to_string(), "thiếu \"hướng dẫn\"".to_string()];
+        assert_eq!(
+            json_list(&reasons),
+            serde_json::to_string(&reasons).unwrap()
+        );
+        assert_eq!(json_list(&[]), "[]");
     }
 }
