@@ -163,3 +163,27 @@ async fn a_bad_row_names_its_line_and_nothing_is_kept() {
     assert_eq!(store.rating_count().await.unwrap(), 0);
     assert!(store.aggregates_dump().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_key_repeated_in_a_big_first_load_is_refused_by_name() {
+    let (db, _guard) = fresh_database().await;
+    let store = Store::connect(&db).await.unwrap();
+    store.migrate().await.unwrap();
+    seed(&store).await;
+    let dir = tempfile::tempdir().unwrap();
+    // A load big enough to go in bulk (indexes dropped, checks off on SQLite, COPY on
+    // PostgreSQL, where the violation surfaces only when the stream ends) still names the
+    // repeated key.
+    let mut csv = ratings_file(12_000);
+    csv.push_str("r-5,22525,Q1,VH01,kiosk,2026-10-01 08:00,3,5,,,,,\n");
+    let file = write(&dir, "repeat.csv", &csv);
+    let out = hailong(&db, &["import", "ratings", &file]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("r-5") && err.contains("repeats an earlier line"),
+        "{err}"
+    );
+    assert_eq!(store.rating_count().await.unwrap(), 0);
+    assert!(store.aggregates_dump().await.unwrap().is_empty());
+}
