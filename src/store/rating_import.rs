@@ -23,7 +23,7 @@ use crate::domain::aggregate::{RatingFact, RatingTally};
 use crate::domain::form::FormDefinition;
 use crate::domain::scale::{Level, Scale};
 use crate::domain::time::{Millis, local_ms, now_ms};
-use crate::store::ratings::Channel;
+use crate::store::ratings::{Channel, ballot_json, reasons_json};
 
 /// One past rating as read from the file; the time is Vietnamese wall-clock time.
 #[derive(Debug, Clone)]
@@ -195,8 +195,8 @@ impl Lookups {
             form_version_id,
             scale: r.scale.size(),
             level: r.level.value(),
-            reasons: json_list(&r.reasons),
-            answers: json_ballot(&fact.answers),
+            reasons: reasons_json(&r.reasons),
+            answers: ballot_json(&fact.answers),
             comment: r.comment.filter(|c| !c.is_empty()),
             dossier_code: r.dossier_code.filter(|c| !c.is_empty()),
             rated_at,
@@ -204,35 +204,6 @@ impl Lookups {
             flag_reason: r.flag_reason,
         })
     }
-}
-
-/// Reasons as stored: a JSON list of strings ("[]" for most ratings, without a serialiser).
-fn json_list(items: &[String]) -> String {
-    if items.is_empty() {
-        return "[]".into();
-    }
-    serde_json::to_string(items).expect("strings serialise")
-}
-
-/// A ballot as stored, {"question key": level, ...} with keys in order as serde_json writes a
-/// map ("{}" when empty, without a serialiser).
-fn json_ballot(answers: &[(String, Level)]) -> String {
-    if answers.is_empty() {
-        return "{}".into();
-    }
-    let mut sorted: Vec<_> = answers.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut out = String::from("{");
-    for (i, (q, l)) in sorted.into_iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&serde_json::to_string(q).expect("strings serialise"));
-        out.push(':');
-        out.push_str(&l.value().to_string());
-    }
-    out.push('}');
-    out
 }
 
 /// Records the load in the audit log, inside its transaction.
@@ -626,34 +597,5 @@ impl Store {
             }
             Err(e) => Err(e),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ballots_and_reasons_are_stored_as_serde_json_writes_them() {
-        let l = |v| Level::new(v).unwrap();
-        let answers = vec![
-            ("handling".to_string(), l(2)),
-            ("attitude \"x\"".to_string(), l(5)),
-        ];
-        let map: serde_json::Map<String, serde_json::Value> = answers
-            .iter()
-            .map(|(q, v)| (q.clone(), v.value().into()))
-            .collect();
-        assert_eq!(
-            json_ballot(&answers),
-            serde_json::Value::Object(map).to_string()
-        );
-        assert_eq!(json_ballot(&[]), "{}");
-        let reasons = vec!["chờ lâu".to_string(), "thiếu \"hướng dẫn\"".to_string()];
-        assert_eq!(
-            json_list(&reasons),
-            serde_json::to_string(&reasons).unwrap()
-        );
-        assert_eq!(json_list(&[]), "[]");
     }
 }

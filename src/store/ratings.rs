@@ -184,6 +184,27 @@ pub struct RatingRow {
     pub flag_reason: Option<String>,
 }
 
+/// Reasons as stored: a JSON list of strings. Most ratings have none, and a bulk load of
+/// millions writes "[]" without a serialiser.
+pub(crate) fn reasons_json(reasons: &[String]) -> String {
+    if reasons.is_empty() {
+        return "[]".into();
+    }
+    serde_json::to_string(reasons).expect("strings serialise")
+}
+
+/// A ballot as stored, {"question key": level, ...}; "{}" for most ratings, as for reasons.
+pub(crate) fn ballot_json(answers: &[(String, Level)]) -> String {
+    if answers.is_empty() {
+        return "{}".into();
+    }
+    let map: serde_json::Map<String, serde_json::Value> = answers
+        .iter()
+        .map(|(q, l)| (q.clone(), l.value().into()))
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
 const INSERT_RATINGS: &str = "INSERT INTO ratings (idempotency_key, channel, device_id, counter_id,
     session_id, official_id, unit_id, form_version_id, scale, level, reasons, answers, comment,
     dossier_code, rated_at, received_at) ";
@@ -192,13 +213,6 @@ const INSERT_RATINGS: &str = "INSERT INTO ratings (idempotency_key, channel, dev
 macro_rules! push_rating {
     ($b:expr, $r:expr) => {{
         let r: &NewRating = $r;
-        let reasons = serde_json::to_string(&r.rating.reasons).expect("strings serialise");
-        let answers: serde_json::Map<String, serde_json::Value> = r
-            .rating
-            .answers
-            .iter()
-            .map(|(q, l)| (q.clone(), l.value().into()))
-            .collect();
         $b.push_bind(r.idempotency_key.as_str())
             .push_bind(r.channel.as_str())
             .push_bind(r.device_id)
@@ -209,8 +223,8 @@ macro_rules! push_rating {
             .push_bind(r.form_version_id)
             .push_bind(r.scale.size())
             .push_bind(r.rating.headline.value())
-            .push_bind(reasons)
-            .push_bind(serde_json::Value::Object(answers).to_string())
+            .push_bind(reasons_json(&r.rating.reasons))
+            .push_bind(ballot_json(&r.rating.answers))
             .push_bind(r.rating.comment.as_deref())
             .push_bind(r.dossier_code.as_deref())
             .push_bind(r.rated_at)
@@ -643,5 +657,37 @@ async fn run_writer(store: Store, mut rx: mpsc::Receiver<Job>, hook: Option<Unsa
         } else {
             unsatisfied.clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ballots_and_reasons_are_stored_as_serde_json_writes_them() {
+        let l = |v| Level::new(v).unwrap();
+        let answers = vec![
+            ("handling".to_string(), l(2)),
+            ("attitude \"x\"".to_string(), l(5)),
+        ];
+        let map: serde_json::Map<String, serde_json::Value> = answers
+            .iter()
+            .map(|(q, v)| (q.clone(), v.value().into()))
+            .collect();
+        assert_eq!(
+            ballot_json(&answers),
+            serde_json::Value::Object(map).to_string()
+        );
+        assert_eq!(ballot_json(&[]), serde_json::json!({}).to_string());
+        let reasons = vec!["chờ lâu".to_string(), "thiếu \"hướng dẫn\"".to_string()];
+        assert_eq!(
+            reasons_json(&reasons),
+            serde_json::to_string(&reasons).unwrap()
+        );
+        assert_eq!(
+            reasons_json(&[]),
+            serde_json::to_string(&Vec::<String>::new()).unwrap()
+        );
     }
 }
