@@ -180,16 +180,23 @@ impl Db {
         .unwrap()
     }
 
+    /// (question, level) of every answer stored, by rating then question, as exported.
     async fn answers(&self) -> Vec<(String, i16)> {
-        let hailong::store::Db::Sqlite(p) = self.store.db() else {
-            unreachable!("browser tests use SQLite")
-        };
-        sqlx::query_as(
-            "SELECT question_key, level FROM rating_answers ORDER BY rating_id, question_key",
-        )
-        .fetch_all(p)
-        .await
-        .unwrap()
+        use hailong::store::export::Value;
+        let mut out = Vec::new();
+        self.store
+            .export_table("rating_answers", |row| {
+                match row {
+                    [_, Value::Text(q), Value::Int(Some(l))] => {
+                        out.push((q.clone(), i16::try_from(*l).unwrap()))
+                    }
+                    other => panic!("unexpected answer row {other:?}"),
+                }
+                Ok(())
+            })
+            .await
+            .unwrap();
+        out
     }
 
     async fn wait_count(&self, n: i64, within: Duration) {

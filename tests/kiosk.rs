@@ -394,11 +394,20 @@ async fn a_batch_gives_each_submission_its_own_outcome() {
     ));
     assert_eq!(app.store.rating_count().await.unwrap(), 2);
     // Each stored rating has its answers, one row per question; the refused ones have none.
-    const ANSWERS: &str = "SELECT rating_id, question_key, level FROM rating_answers ORDER BY rating_id, question_key";
-    let answers: Vec<(i64, String, i16)> = match app.store.db() {
-        hailong::store::Db::Sqlite(p) => sqlx::query_as(ANSWERS).fetch_all(p).await.unwrap(),
-        hailong::store::Db::Postgres(p) => sqlx::query_as(ANSWERS).fetch_all(p).await.unwrap(),
-    };
+    let mut answers: Vec<(i64, String, i64)> = Vec::new();
+    app.store
+        .export_table("rating_answers", |row| {
+            use hailong::store::export::Value;
+            match row {
+                [Value::Int(Some(id)), Value::Text(q), Value::Int(Some(l))] => {
+                    answers.push((*id, q.clone(), *l))
+                }
+                other => panic!("unexpected answer row {other:?}"),
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
     let per_rating = form.definition.questions.len();
     assert_eq!(answers.len(), 2 * per_rating, "{answers:?}");
     assert!(answers.iter().all(|(_, _, level)| *level == 5));

@@ -304,8 +304,8 @@ const AGG_PG_TYPES: [&[&str]; 3] = [
 /// Lets a PostgreSQL bulk load skip row triggers until its transaction ends, when the
 /// account may (a superuser): foreign-key checks then cost nothing, which is most of the time of
 /// a COPY. Safe because the loads insert only ids they have just resolved from the same tables,
-/// and they run the work of the tables' own triggers themselves. Returns whether it did.
-pub(crate) async fn pg_skip_triggers(tx: &mut sqlx::PgConnection) -> Result<bool> {
+/// and the tables they load have no insert triggers that do work of their own.
+pub(crate) async fn pg_skip_triggers(tx: &mut sqlx::PgConnection) -> Result<()> {
     let superuser: String = sqlx::query_scalar("SELECT current_setting('is_superuser')")
         .fetch_one(&mut *tx)
         .await?;
@@ -314,7 +314,7 @@ pub(crate) async fn pg_skip_triggers(tx: &mut sqlx::PgConnection) -> Result<bool
             .execute(&mut *tx)
             .await?;
     }
-    Ok(superuser == "on")
+    Ok(())
 }
 
 /// Adds an `AggWrite` to the stored aggregates on a connection inside the caller's transaction.
@@ -397,6 +397,26 @@ fn copy_csv<'a>(rows: impl Iterator<Item = AggRow<'a>>) -> Vec<u8> {
     out
 }
 
+/// Whether aggregate `table` is empty, and then locked against other writers until the
+/// caller's transaction ends, so that rows can be added without checking for their keys: a
+/// first load into a new installation. A table in use is not locked.
+async fn pg_first_fill(conn: &mut sqlx::PgConnection, table: &str) -> Result<bool> {
+    let empty = format!("SELECT NOT EXISTS (SELECT 1 FROM {table})");
+    if !sqlx::query_scalar::<_, bool>(&empty)
+        .fetch_one(&mut *conn)
+        .await?
+    {
+        return Ok(false);
+    }
+    // Writers of aggregates take ROW EXCLUSIVE: this waits for them and then holds them off.
+    sqlx::query(&format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
+        .execute(&mut *conn)
+        .await?;
+    Ok(sqlx::query_scalar::<_, bool>(&empty)
+        .fetch_one(&mut *conn)
+        .await?)
+}
+
 /// Rows per message of a COPY: memory stays flat however many rows a load adds.
 const COPY_ROWS: usize = 50_000;
 
@@ -410,6 +430,19 @@ impl AggSink for sqlx::PgConnection {
             let mut rows = agg_rows(w, n);
             if rows.len() > 1000 {
                 let (table, cols) = target.split_once(' ').expect("table (columns)");
+                if pg_first_fill(&mut *self, table).await? {
+                    // Nothing to add to: the rows go straight in, in key order, where an
+                    // upsert would probe the index row by row (a first load of 10 million
+                    // ratings makes 7.5 million cells).
+                    let mut copy = self
+                        .copy_in_raw(&format!("COPY {table} {cols} FROM STDIN WITH (FORMAT csv)"))
+                        .await?;
+                    while rows.len() > 0 {
+                        copy.send(copy_csv(rows.by_ref().take(COPY_ROWS))).await?;
+                    }
+                    copy.finish().await?;
+                    continue;
+                }
                 let stage = format!("{table}_stage");
                 sqlx::query(&format!(
                     "CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DROP"
@@ -502,8 +535,9 @@ const ALL_ANCESTORS: &str = "WITH RECURSIVE anc(unit_id, ancestor_id) AS (
         WHERE u.parent_id IS NOT NULL)";
 
 /// The statements that recompute every aggregate from raw rows, independently of the
-/// incremental code (so that a test comparing the two means something).
-fn rebuild_sql(k: &Clock) -> Vec<String> {
+/// incremental code (so that a test comparing the two means something). `ballot` lists a
+/// rating's answers (`store::ratings::ballot_rows`).
+fn rebuild_sql(k: &Clock, ballot: &str) -> Vec<String> {
     let month = |c: &str| (k.month)(c);
     let day = |c: &str| (k.day)(c);
     let lv =
@@ -565,13 +599,14 @@ fn rebuild_sql(k: &Clock) -> Vec<String> {
         rating_dim(2, "COALESCE(r.counter_id, 0)"),
         rating_dim(3, &(k.week_hour)("r.rated_at")),
         format!(
-            "INSERT INTO agg_stage_r SELECT r.unit_id, {m}, 4, 0, a.question_key,
-                SUM(CASE WHEN a.level = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN a.level = 2 THEN 1 ELSE 0 END),
-                SUM(CASE WHEN a.level = 3 THEN 1 ELSE 0 END), SUM(CASE WHEN a.level = 4 THEN 1 ELSE 0 END),
-                SUM(CASE WHEN a.level = 5 THEN 1 ELSE 0 END), {top}, 0
-             FROM ratings r JOIN rating_answers a ON a.rating_id = r.id
-             WHERE r.flagged_at IS NULL GROUP BY r.unit_id, {m}, a.question_key",
-            m = month("r.rated_at")
+            "INSERT INTO agg_stage_r SELECT r.unit_id, {m}, 4, 0, a.key,
+                SUM(CASE WHEN {lv} = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN {lv} = 2 THEN 1 ELSE 0 END),
+                SUM(CASE WHEN {lv} = 3 THEN 1 ELSE 0 END), SUM(CASE WHEN {lv} = 4 THEN 1 ELSE 0 END),
+                SUM(CASE WHEN {lv} = 5 THEN 1 ELSE 0 END), {top}, 0
+             FROM ratings r, {ballot}
+             WHERE r.flagged_at IS NULL AND r.answers <> '{{}}' GROUP BY r.unit_id, {m}, a.key",
+            m = month("r.rated_at"),
+            lv = "CAST(a.value AS SMALLINT)"
         ),
         format!(
             "{ALL_ANCESTORS} INSERT INTO rating_agg (unit_id, bucket, dim, key, question, l1, l2, l3, l4, l5, top_offered, flagged)
@@ -729,10 +764,11 @@ impl Store {
 impl Store {
     /// Recomputes every aggregate from raw ratings and dossiers, in one transaction.
     pub async fn aggregates_rebuild(&self) -> Result<()> {
-        let sql = rebuild_sql(match self.db() {
+        let clock = match self.db() {
             Db::Sqlite(_) => &SQLITE_CLOCK,
             Db::Postgres(_) => &PG_CLOCK,
-        });
+        };
+        let sql = rebuild_sql(clock, super::ratings::ballot_rows(self.db()));
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
             for s in &sql {

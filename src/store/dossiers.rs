@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use super::aggregates::agg_apply;
-use super::{Result, SUBTREE_CTE, Store, StoreError, with_pool};
+use super::{Db, Result, SUBTREE_CTE, Store, StoreError, with_pool};
 use crate::domain::aggregate::{Deltas, DossierDeltas, DossierSnapshot};
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::dossier::{
@@ -589,14 +589,21 @@ impl Store {
 /// The citizen's judgement of dossier `d`'s official: the "attitude" answer of its unflagged
 /// rating, else that rating's headline level. One expression, so the dossier page and the
 /// quarterly score card (`store::scoring`) read the same answer.
-pub(crate) const DOSSIER_ATTITUDE: &str = "(SELECT COALESCE((SELECT a.level FROM rating_answers a
-        WHERE a.rating_id = r.id AND a.question_key = 'attitude'), r.level)
-    FROM ratings r WHERE r.dossier_code = d.code AND r.flagged_at IS NULL)";
+pub(crate) fn attitude_sql(db: &Db) -> String {
+    format!(
+        "(SELECT COALESCE({}, r.level) FROM ratings r
+            WHERE r.dossier_code = d.code AND r.flagged_at IS NULL)",
+        super::ratings::ballot_answer(db, "attitude")
+    )
+}
 
 impl Store {
-    /// The citizen's judgement of a dossier's official (see [`DOSSIER_ATTITUDE`]).
+    /// The citizen's judgement of a dossier's official (see [`attitude_sql`]).
     pub async fn dossier_attitude(&self, code: &str) -> Result<Option<i16>> {
-        let sql = format!("SELECT {DOSSIER_ATTITUDE} FROM dossiers d WHERE d.code = $1");
+        let sql = format!(
+            "SELECT {} FROM dossiers d WHERE d.code = $1",
+            attitude_sql(self.db())
+        );
         let row: Option<Option<i16>> = with_pool!(self, p => sqlx::query_scalar(&sql)
             .bind(code).fetch_optional(p).await)?;
         Ok(row.flatten())

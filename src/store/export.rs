@@ -8,7 +8,8 @@ use super::Db;
 use super::{Result, Store, StoreError, with_pool};
 
 /// An export table: its name, its columns (SQL expressions named as in the CSV header), and
-/// the rest of its query.
+/// the rest of its query, where `{ballot}` stands for a rating's answers as rows
+/// (`store::ratings::ballot_rows`).
 pub struct ExportTable {
     pub name: &'static str,
     pub columns: &'static [(&'static str, &'static str)],
@@ -20,7 +21,7 @@ impl ExportTable {
         self.columns.iter().map(|(n, _)| *n).collect()
     }
 
-    fn sql(&self) -> String {
+    fn sql(&self, db: &Db) -> String {
         let cols: Vec<String> = self
             .columns
             .iter()
@@ -32,7 +33,10 @@ impl ExportTable {
                 }
             })
             .collect();
-        format!("SELECT {} {}", cols.join(", "), self.from)
+        let from = self
+            .from
+            .replace("{ballot}", super::ratings::ballot_rows(db));
+        format!("SELECT {} {from}", cols.join(", "))
     }
 }
 
@@ -76,11 +80,11 @@ pub const TABLES: [ExportTable; 5] = [
     ExportTable {
         name: "rating_answers",
         columns: &[
-            ("rating_id", "rating_id"),
-            ("question_key", "question_key"),
-            ("level", "level"),
+            ("rating_id", "r.id"),
+            ("question_key", "a.key"),
+            ("level", "CAST(a.value AS SMALLINT)"),
         ],
-        from: "FROM rating_answers ORDER BY rating_id",
+        from: "FROM ratings r, {ballot} WHERE r.answers <> '{}' ORDER BY r.id, a.key",
     },
     ExportTable {
         name: "dossiers",
@@ -125,14 +129,15 @@ impl Store {
         };
         let mut n = 0u64;
         with_pool!(self, p => {
-            use sqlx::{Column, Row, TypeInfo};
-            let sql = t.sql();
+            use sqlx::{Row, TypeInfo, ValueRef};
+            let sql = t.sql(self.db());
             let mut rows = sqlx::query(&sql).fetch(p);
             let mut values = Vec::new();
             while let Some(r) = rows.try_next().await? {
                 values.clear();
-                for (i, c) in r.columns().iter().enumerate() {
-                    let ty = c.type_info().name().to_ascii_uppercase();
+                for i in 0..r.len() {
+                    // The value's own type: SQLite knows none for computed columns.
+                    let ty = r.try_get_raw(i)?.type_info().name().to_ascii_uppercase();
                     values.push(if ty.contains("TEXT") || ty.contains("CHAR") {
                         Value::Text(r.try_get::<String, _>(i)?)
                     } else if ty.contains("INT2") || ty == "SMALLINT" {

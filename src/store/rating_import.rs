@@ -463,11 +463,24 @@ impl Store {
                                 "import_ratings",
                                 16,
                                 chunk.rows.iter().map(|r| {
-                                    [J::S(&r.key), J::S(r.channel), J::N(r.counter_id), J::N(r.official_id),
-                                        J::I(r.unit_id), J::I(r.form_version_id), J::I(r.scale.into()), J::I(r.level.into()),
-                                        J::S(&r.reasons), J::S(&r.answers), J::OS(r.comment.as_deref()),
-                                        J::OS(r.dossier_code.as_deref()), J::I(r.rated_at), J::I(r.rated_at),
-                                        J::N(r.flagged_at), J::OS(r.flag_reason.as_deref())]
+                                    [
+                                        J::S(&r.key),
+                                        J::S(r.channel),
+                                        J::N(r.counter_id),
+                                        J::N(r.official_id),
+                                        J::I(r.unit_id),
+                                        J::I(r.form_version_id),
+                                        J::I(r.scale.into()),
+                                        J::I(r.level.into()),
+                                        J::S(&r.reasons),
+                                        J::S(&r.answers),
+                                        J::OS(r.comment.as_deref()),
+                                        J::OS(r.dossier_code.as_deref()),
+                                        J::I(r.rated_at),
+                                        J::I(r.rated_at),
+                                        J::N(r.flagged_at),
+                                        J::OS(r.flag_reason.as_deref()),
+                                    ]
                                 }),
                                 &format!("INSERT INTO ratings ({COLUMNS})"),
                                 "",
@@ -478,13 +491,23 @@ impl Store {
                         sum.flagged += chunk.flagged;
                     }
                     last_chunk.clear();
-                    let tally = tallied.await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-                    tracing::info!(rows = sum.imported, secs = started.elapsed().as_secs_f64(), "ratings written");
+                    let tally = tallied
+                        .await
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+                    tracing::info!(
+                        rows = sum.imported,
+                        secs = started.elapsed().as_secs_f64(),
+                        "ratings written"
+                    );
                     restore_indexes(&mut tx, &dropped.unwrap_or_default()).await?;
                     tracing::info!(secs = started.elapsed().as_secs_f64(), "indexes rebuilt");
                     sum.aggregate_cells = tally.len() as u64;
                     agg_add_tally!(&mut *tx, tally);
-                    tracing::info!(cells = sum.aggregate_cells, secs = started.elapsed().as_secs_f64(), "aggregates added");
+                    tracing::info!(
+                        cells = sum.aggregate_cells,
+                        secs = started.elapsed().as_secs_f64(),
+                        "aggregates added"
+                    );
                     audit!(&mut *tx, now, sum);
                     tx.commit().await?;
                 }
@@ -492,20 +515,26 @@ impl Store {
                     let mut tx = p.begin().await?;
                     let (lookups, created) = read_lookups!(&mut *tx, now);
                     sum.form_created = created;
-                    let first_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM ratings").fetch_one(&mut *tx).await?;
-                    let fast = super::aggregates::pg_skip_triggers(&mut tx).await?;
+                    let first_id: i64 =
+                        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM ratings")
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    super::aggregates::pg_skip_triggers(&mut tx).await?;
                     let (mut resolved, tallied) =
                         resolve_stage(lookups, source.to_string(), now, true, chunks);
                     // The first chunk tells a bulk load, before COPY occupies the connection.
                     let mut first = resolved.recv().await.transpose()?;
                     let dropped = match &first {
                         Some(c) if c.count >= BULK_ROWS as u64 => {
-                            super::pg_bulk::drop_indexes_for_load(&mut tx, "ratings", first_id).await?
+                            super::pg_bulk::drop_indexes_for_load(&mut tx, "ratings", first_id)
+                                .await?
                         }
                         _ => Vec::new(),
                     };
                     let mut copy = tx
-                        .copy_in_raw(&format!("COPY ratings ({COLUMNS}) FROM STDIN WITH (FORMAT csv)"))
+                        .copy_in_raw(&format!(
+                            "COPY ratings ({COLUMNS}) FROM STDIN WITH (FORMAT csv)"
+                        ))
                         .await?;
                     let mut failed = None;
                     loop {
@@ -541,22 +570,23 @@ impl Store {
                     // keys that are still held: the last chunk's.
                     copy.finish().await?;
                     last_chunk.clear();
-                    if fast {
-                        // What the skipped trigger does, once for the whole load.
-                        sqlx::query(
-                            "INSERT INTO rating_answers (rating_id, question_key, level)
-                             SELECT r.id, a.key, a.value::smallint FROM ratings r, jsonb_each_text(r.answers::jsonb) a
-                             WHERE r.id > $1 AND r.answers <> '{}'
-                             ON CONFLICT DO NOTHING")
-                            .bind(first_id).execute(&mut *tx).await?;
-                    }
-                    let tally = tallied.await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
-                    tracing::info!(rows = sum.imported, secs = started.elapsed().as_secs_f64(), "ratings written");
+                    let tally = tallied
+                        .await
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+                    tracing::info!(
+                        rows = sum.imported,
+                        secs = started.elapsed().as_secs_f64(),
+                        "ratings written"
+                    );
                     super::pg_bulk::restore_indexes(&mut tx, &dropped).await?;
                     tracing::info!(secs = started.elapsed().as_secs_f64(), "indexes rebuilt");
                     sum.aggregate_cells = tally.len() as u64;
                     agg_add_tally!(&mut *tx, tally);
-                    tracing::info!(cells = sum.aggregate_cells, secs = started.elapsed().as_secs_f64(), "aggregates added");
+                    tracing::info!(
+                        cells = sum.aggregate_cells,
+                        secs = started.elapsed().as_secs_f64(),
+                        "aggregates added"
+                    );
                     audit!(&mut *tx, now, sum);
                     tx.commit().await?;
                 }
@@ -568,7 +598,7 @@ impl Store {
             Ok(()) => {
                 // Only a bulk load changes the tables enough to be worth it.
                 if sum.imported >= BULK_ROWS as u64 {
-                    self.settle_after_load(&["ratings", "rating_answers"]).await;
+                    self.settle_after_load(&["ratings"]).await;
                 }
                 Ok(sum)
             }

@@ -205,6 +205,25 @@ pub(crate) fn ballot_json(answers: &[(String, Level)]) -> String {
     serde_json::Value::Object(map).to_string()
 }
 
+/// The answers of ballot `r` as rows `a(key, value)`, for a FROM clause; an answer's level is
+/// `CAST(a.value AS SMALLINT)` on both backends. The ballot is the one stored copy of the
+/// answers, so the rebuild, the raw export and the dossier's attitude all read it.
+pub(crate) fn ballot_rows(db: &Db) -> &'static str {
+    match db {
+        Db::Sqlite(_) => "json_each(r.answers) a",
+        Db::Postgres(_) => "json_each_text(r.answers::json) a",
+    }
+}
+
+/// The level ballot `r` gave to question `key` (a plain identifier), NULL if it has none.
+pub(crate) fn ballot_answer(db: &Db, key: &str) -> String {
+    debug_assert!(key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+    match db {
+        Db::Sqlite(_) => format!("json_extract(r.answers, '$.{key}')"),
+        Db::Postgres(_) => format!("CAST(r.answers::json ->> '{key}' AS SMALLINT)"),
+    }
+}
+
 const INSERT_RATINGS: &str = "INSERT INTO ratings (idempotency_key, channel, device_id, counter_id,
     session_id, official_id, unit_id, form_version_id, scale, level, reasons, answers, comment,
     dossier_code, rated_at, received_at) ";
@@ -244,7 +263,7 @@ enum Plan {
 impl Store {
     /// Stores a batch of ratings, one outcome per rating, in two statements whatever the batch
     /// size: one reads the keys already stored and the devices' recent ratings, one inserts
-    /// every accepted rating (its answers follow by trigger) and commits. A refusal of one
+    /// every accepted rating and commits. A refusal of one
     /// rating does not affect the others; a database failure fails the batch (the caller
     /// retries singly). The read needs no transaction: only one writer stores a given device's
     /// ratings, and the insert skips anything that arrived since by its unique keys.

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::dossiers::DOSSIER_ATTITUDE;
+use super::dossiers::attitude_sql;
 use super::{Result, SUBTREE_CTE, Store, StoreError, unique_as, with_pool};
 use crate::domain::Msg;
 use crate::domain::procedure::ProcedureLevel;
@@ -462,8 +462,9 @@ impl Store {
             AND d.finished_at < $3 AND d.received_at IS NOT NULL AND d.due_at IS NOT NULL";
         let dossiers_sql = format!(
             "{SUBTREE_CTE} SELECT d.id, d.status, d.due_at, d.finished_at, d.supplement_count,
-                {DOSSIER_ATTITUDE} AS attitude
-             FROM dossiers d WHERE {filter} ORDER BY d.id"
+                {} AS attitude
+             FROM dossiers d WHERE {filter} ORDER BY d.id",
+            attitude_sql(self.db())
         );
         let steps_sql = format!(
             "{SUBTREE_CTE} SELECT s.dossier_id, s.due_at, s.finished_at
