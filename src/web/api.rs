@@ -14,6 +14,7 @@ use utoipa_axum::routes;
 
 use super::auth::{self, Access, CurrentUser};
 use super::error::WebError;
+use super::json::JsonBody;
 use super::{AppState, api_procedures, dossier_steps, dossiers, kiosk};
 use crate::domain::Msg;
 use crate::domain::form::FormDefinition;
@@ -685,8 +686,8 @@ async fn report_officials(
     State(state): State<AppState>,
     u: CurrentUser,
     Query(q): Query<ReportQuery>,
-) -> Result<Json<OfficialMonthReport>, WebError> {
-    Ok(Json(official_report(&state, &u, &q).await?))
+) -> Result<JsonBody<OfficialMonthReport>, WebError> {
+    Ok(JsonBody(official_report(&state, &u, &q).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

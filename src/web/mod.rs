@@ -27,6 +27,7 @@ pub mod dossier_steps;
 pub mod dossiers;
 pub mod error;
 pub mod i18n;
+pub mod json;
 pub mod kiosk;
 pub mod pages;
 

@@ -1,7 +1,7 @@
 //! Dashboards and rankings in the JSON API. The builders here are also what the pages and the
 //! downloads call, so a figure is computed once whichever way it is read.
 
-use axum::Json;
+use crate::web::json::JsonBody;
 use axum::extract::{Query, State};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -105,8 +105,8 @@ async fn dashboard(
     State(state): State<AppState>,
     u: CurrentUser,
     Query(q): Query<DashboardQuery>,
-) -> Result<Json<Dashboard>, WebError> {
-    Ok(Json(build_dashboard(&state, &u, &q).await?))
+) -> Result<JsonBody<Dashboard>, WebError> {
+    Ok(JsonBody(build_dashboard(&state, &u, &q).await?))
 }
 
 /// Sub-units, communes or officials ranked by the lower bound of the 95% Wilson interval;
@@ -117,6 +117,6 @@ async fn ranking(
     State(state): State<AppState>,
     u: CurrentUser,
     Query(q): Query<RankingQuery>,
-) -> Result<Json<Ranking>, WebError> {
-    Ok(Json(build_ranking(&state, &u, &q).await?))
+) -> Result<JsonBody<Ranking>, WebError> {
+    Ok(JsonBody(build_ranking(&state, &u, &q).await?))
 }
