@@ -103,6 +103,31 @@ async fn past_ratings_load_and_count_as_a_rebuild_would() {
     );
     assert_eq!(store.rating_count().await.unwrap(), 12_000);
     assert_eq!(incremental, store.aggregates_dump().await.unwrap());
+
+    // A second desk's file adds to the aggregates the first load filled (on PostgreSQL the
+    // first fill built their keys afterwards: the upsert needs them back).
+    let second = write(
+        &dir,
+        "second.csv",
+        &ratings_file(12_000).replace("\nr-", "\ns-"),
+    );
+    let out = hailong(&db, &["import", "ratings", &second]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(store.rating_count().await.unwrap(), 24_000);
+    let incremental = store.aggregates_dump().await.unwrap();
+    store.aggregates_rebuild().await.unwrap();
+    assert_eq!(incremental, store.aggregates_dump().await.unwrap());
+    let rows = store
+        .rating_agg_by_key(s.province, dim::TOTAL, &[sep])
+        .await
+        .unwrap();
+    let flagged: i64 = rows.iter().map(|(_, _, v)| v.flagged).sum();
+    let ballots: i64 = rows.iter().map(|(_, _, v)| v.ballots()).sum();
+    assert_eq!((ballots, flagged), (2 * (4000 - 80), 2 * 80));
 }
 
 #[tokio::test]

@@ -177,20 +177,22 @@ macro_rules! agg_apply {
     }};
 }
 
-/// Adds a bulk load's tally of ratings on `$conn`, as `agg_apply` adds deltas.
-macro_rules! agg_add_tally {
+/// Turns a bulk load's tally of ratings into the aggregate rows it adds, on a thread of its
+/// own: reads the ancestors of the units on `$conn` (inside the caller's transaction), then
+/// spreads and sums the cells while the caller rebuilds the indexes it dropped, work that
+/// leaves the second core idle. Await the handle, then `AggSink::write` the result.
+macro_rules! agg_tally_cells {
     ($conn:expr, $tally:expr) => {{
         let tally: $crate::domain::aggregate::RatingTally = $tally;
         let ancestors = $crate::store::aggregates::read_ancestors!($conn, tally.units());
-        let w = $crate::store::aggregates::AggWrite {
+        tokio::task::spawn_blocking(move || $crate::store::aggregates::AggWrite {
             ratings: tally.into_cells(|u| ancestors.get(&u).map(Vec::as_slice)),
             ..Default::default()
-        };
-        $crate::store::aggregates::AggSink::write(&mut *$conn, &w).await?;
+        })
     }};
 }
-pub(crate) use agg_add_tally;
 pub(crate) use agg_apply;
+pub(crate) use agg_tally_cells;
 
 /// The three upserts that add an `AggWrite`, as (table and columns, conflict target and update).
 fn agg_statements() -> [(String, String); 3] {
@@ -422,40 +424,50 @@ const COPY_ROWS: usize = 50_000;
 
 impl AggSink for sqlx::PgConnection {
     /// A kiosk batch: one statement with the rows as a JSON parameter. A load of thousands:
-    /// COPY into a scratch table, then one upsert from it.
+    /// COPY into a scratch table, then one upsert from it (or COPY alone into an empty table).
     async fn write(&mut self, w: &AggWrite) -> Result<()> {
         for (n, ((target, conflict), types)) in
             agg_statements().iter().zip(AGG_PG_TYPES).enumerate()
         {
             let mut rows = agg_rows(w, n);
             if rows.len() > 1000 {
+                let w_len = rows.len();
                 let (table, cols) = target.split_once(' ').expect("table (columns)");
-                if pg_first_fill(&mut *self, table).await? {
-                    // Nothing to add to: the rows go straight in, in key order, where an
-                    // upsert would probe the index row by row (a first load of 10 million
-                    // ratings makes 7.5 million cells).
-                    let mut copy = self
-                        .copy_in_raw(&format!("COPY {table} {cols} FROM STDIN WITH (FORMAT csv)"))
-                        .await?;
-                    while rows.len() > 0 {
-                        copy.send(copy_csv(rows.by_ref().take(COPY_ROWS))).await?;
-                    }
-                    copy.finish().await?;
-                    continue;
-                }
+                // An empty table takes the rows straight in, its key built afterwards, where
+                // an upsert would probe the index row by row (a first load of 10 million
+                // ratings makes 5 million rows); otherwise they go through a scratch table.
+                let first_fill = pg_first_fill(&mut *self, table).await?;
                 let stage = format!("{table}_stage");
-                sqlx::query(&format!(
-                    "CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DROP"
-                ))
-                .execute(&mut *self)
-                .await?;
+                if !first_fill {
+                    sqlx::query(&format!(
+                        "CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DROP"
+                    ))
+                    .execute(&mut *self)
+                    .await?;
+                }
+                let key = if first_fill {
+                    super::pg_bulk::drop_primary_key_for_fill(&mut *self, table).await?
+                } else {
+                    None
+                };
+                let into = if first_fill { table } else { stage.as_str() };
                 let mut copy = self
-                    .copy_in_raw(&format!("COPY {stage} {cols} FROM STDIN WITH (FORMAT csv)"))
+                    .copy_in_raw(&format!("COPY {into} {cols} FROM STDIN WITH (FORMAT csv)"))
                     .await?;
                 while rows.len() > 0 {
                     copy.send(copy_csv(rows.by_ref().take(COPY_ROWS))).await?;
                 }
                 copy.finish().await?;
+                tracing::debug!(table, rows = w_len, first_fill, "aggregate rows copied");
+                if first_fill {
+                    if let Some(add) = key {
+                        sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
+                            .execute(&mut *self)
+                            .await?;
+                        sqlx::query(&add).execute(&mut *self).await?;
+                    }
+                    continue;
+                }
                 sqlx::query(&format!(
                     "INSERT INTO {target} SELECT {cols_bare} FROM {stage} WHERE TRUE {conflict}",
                     cols_bare = cols.trim_matches(|c| c == '(' || c == ')')

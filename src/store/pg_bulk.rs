@@ -51,3 +51,31 @@ pub(crate) async fn restore_indexes(
     }
     Ok(())
 }
+
+/// For a first fill of an empty table (the caller holds a lock that keeps other writers out):
+/// drops its primary key and returns the statement that adds it back, to run once the rows are
+/// in. Building the key from all rows at once took half the time of keeping it row by row
+/// (an aggregate table of 5 million rows: 6 + 5 s against 18 s). Readers of the table wait
+/// for the load's commit meanwhile, as for `drop_indexes_for_load`; the table is empty, so
+/// they would have found nothing.
+pub(crate) async fn drop_primary_key_for_fill(
+    tx: &mut sqlx::PgConnection,
+    table: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let key: Option<(String, String)> = sqlx::query_as(
+        "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint
+         WHERE conrelid = $1::regclass AND contype = 'p'",
+    )
+    .bind(table)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((name, def)) = key else {
+        return Ok(None);
+    };
+    sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT \"{name}\""))
+        .execute(&mut *tx)
+        .await?;
+    Ok(Some(format!(
+        "ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {def}"
+    )))
+}

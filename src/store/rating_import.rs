@@ -12,7 +12,7 @@ use chrono::NaiveDateTime;
 use tokio::sync::mpsc;
 
 use super::Db;
-use super::aggregates::{J, agg_add_tally};
+use super::aggregates::{AggSink, J, agg_tally_cells};
 use super::dossier_import::{copy_field, copy_opt};
 use super::sqlite_bulk::{
     BULK_ROWS, Checks, bulk_connection, drop_indexes_for_load, restore_indexes, staged,
@@ -499,10 +499,14 @@ impl Store {
                         secs = started.elapsed().as_secs_f64(),
                         "ratings written"
                     );
+                    sum.aggregate_cells = tally.len() as u64;
+                    let cells = agg_tally_cells!(&mut *tx, tally);
                     restore_indexes(&mut tx, &dropped.unwrap_or_default()).await?;
                     tracing::info!(secs = started.elapsed().as_secs_f64(), "indexes rebuilt");
-                    sum.aggregate_cells = tally.len() as u64;
-                    agg_add_tally!(&mut *tx, tally);
+                    let cells = cells
+                        .await
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+                    AggSink::write(&mut *tx, &cells).await?;
                     tracing::info!(
                         cells = sum.aggregate_cells,
                         secs = started.elapsed().as_secs_f64(),
@@ -578,10 +582,14 @@ impl Store {
                         secs = started.elapsed().as_secs_f64(),
                         "ratings written"
                     );
+                    sum.aggregate_cells = tally.len() as u64;
+                    let cells = agg_tally_cells!(&mut *tx, tally);
                     super::pg_bulk::restore_indexes(&mut tx, &dropped).await?;
                     tracing::info!(secs = started.elapsed().as_secs_f64(), "indexes rebuilt");
-                    sum.aggregate_cells = tally.len() as u64;
-                    agg_add_tally!(&mut *tx, tally);
+                    let cells = cells
+                        .await
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+                    AggSink::write(&mut *tx, &cells).await?;
                     tracing::info!(
                         cells = sum.aggregate_cells,
                         secs = started.elapsed().as_secs_f64(),
