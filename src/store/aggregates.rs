@@ -431,26 +431,22 @@ impl AggSink for sqlx::PgConnection {
         {
             let mut rows = agg_rows(w, n);
             if rows.len() > 1000 {
-                let w_len = rows.len();
                 let (table, cols) = target.split_once(' ').expect("table (columns)");
                 // An empty table takes the rows straight in, its key built afterwards, where
                 // an upsert would probe the index row by row (a first load of 10 million
                 // ratings makes 5 million rows); otherwise they go through a scratch table.
-                let first_fill = pg_first_fill(&mut *self, table).await?;
                 let stage = format!("{table}_stage");
-                if !first_fill {
+                let (into, key) = if pg_first_fill(&mut *self, table).await? {
+                    let key = super::pg_bulk::drop_primary_key_for_fill(&mut *self, table).await?;
+                    (table, Some(key))
+                } else {
                     sqlx::query(&format!(
                         "CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DROP"
                     ))
                     .execute(&mut *self)
                     .await?;
-                }
-                let key = if first_fill {
-                    super::pg_bulk::drop_primary_key_for_fill(&mut *self, table).await?
-                } else {
-                    None
+                    (stage.as_str(), None)
                 };
-                let into = if first_fill { table } else { stage.as_str() };
                 let mut copy = self
                     .copy_in_raw(&format!("COPY {into} {cols} FROM STDIN WITH (FORMAT csv)"))
                     .await?;
@@ -458,14 +454,8 @@ impl AggSink for sqlx::PgConnection {
                     copy.send(copy_csv(rows.by_ref().take(COPY_ROWS))).await?;
                 }
                 copy.finish().await?;
-                tracing::debug!(table, rows = w_len, first_fill, "aggregate rows copied");
-                if first_fill {
-                    if let Some(add) = key {
-                        sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
-                            .execute(&mut *self)
-                            .await?;
-                        sqlx::query(&add).execute(&mut *self).await?;
-                    }
+                if let Some(key) = key {
+                    super::pg_bulk::restore_indexes(&mut *self, key.as_slice()).await?;
                     continue;
                 }
                 sqlx::query(&format!(

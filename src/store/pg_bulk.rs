@@ -53,11 +53,11 @@ pub(crate) async fn restore_indexes(
 }
 
 /// For a first fill of an empty table (the caller holds a lock that keeps other writers out):
-/// drops its primary key and returns the statement that adds it back, to run once the rows are
-/// in. Building the key from all rows at once took half the time of keeping it row by row
-/// (an aggregate table of 5 million rows: 6 + 5 s against 18 s). Readers of the table wait
-/// for the load's commit meanwhile, as for `drop_indexes_for_load`; the table is empty, so
-/// they would have found nothing.
+/// drops its primary key and returns the statement that adds it back, for `restore_indexes`
+/// once the rows are in. Building the key from all rows at once took half the time of keeping
+/// it row by row (an aggregate table of 5 million rows: 6 + 5 s against 18 s). Readers of the
+/// table wait for the load's commit meanwhile, as for `drop_indexes_for_load`; the table is
+/// empty, so they would have found nothing.
 pub(crate) async fn drop_primary_key_for_fill(
     tx: &mut sqlx::PgConnection,
     table: &str,

@@ -420,6 +420,13 @@ fn resolve_stage(
     (rx, tally)
 }
 
+/// What a thread of the load returned; its panic goes on in the caller.
+async fn joined<T>(handle: tokio::task::JoinHandle<T>) -> T {
+    handle
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+}
+
 impl Store {
     /// Loads past ratings streamed in chunks (see the module documentation). `source` names the
     /// file, for generated keys and the audit log. Any bad row (unknown unit, official or
@@ -491,9 +498,7 @@ impl Store {
                         sum.flagged += chunk.flagged;
                     }
                     last_chunk.clear();
-                    let tally = tallied
-                        .await
-                        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+                    let tally = joined(tallied).await;
                     tracing::info!(
                         rows = sum.imported,
                         secs = started.elapsed().as_secs_f64(),
@@ -503,9 +508,7 @@ impl Store {
                     let cells = agg_tally_cells!(&mut *tx, tally);
                     restore_indexes(&mut tx, &dropped.unwrap_or_default()).await?;
                     tracing::info!(secs = started.elapsed().as_secs_f64(), "indexes rebuilt");
-                    let cells = cells
-                        .await
-                        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+                    let cells = joined(cells).await;
                     AggSink::write(&mut *tx, &cells).await?;
                     tracing::info!(
                         cells = sum.aggregate_cells,
@@ -574,9 +577,7 @@ impl Store {
                     // keys that are still held: the last chunk's.
                     copy.finish().await?;
                     last_chunk.clear();
-                    let tally = tallied
-                        .await
-                        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+                    let tally = joined(tallied).await;
                     tracing::info!(
                         rows = sum.imported,
                         secs = started.elapsed().as_secs_f64(),
@@ -586,9 +587,7 @@ impl Store {
                     let cells = agg_tally_cells!(&mut *tx, tally);
                     super::pg_bulk::restore_indexes(&mut tx, &dropped).await?;
                     tracing::info!(secs = started.elapsed().as_secs_f64(), "indexes rebuilt");
-                    let cells = cells
-                        .await
-                        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+                    let cells = joined(cells).await;
                     AggSink::write(&mut *tx, &cells).await?;
                     tracing::info!(
                         cells = sum.aggregate_cells,
