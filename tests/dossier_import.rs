@@ -272,6 +272,40 @@ async fn a_bad_row_names_its_line_and_nothing_is_kept() {
 }
 
 #[tokio::test]
+async fn a_code_repeated_in_a_later_chunk_of_the_file_names_its_line() {
+    let (db, _guard, store, _s, _p) = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    // The CLI reads 20,000 rows a chunk: line 20,002 is the first of the second.
+    let mut body = String::from(HEADER);
+    body.push_str("HS-A,22525,1.001193,1,An,2020-03-02 08:00,,4,,,,\n");
+    for i in 0..19_999 {
+        let _ = writeln!(
+            body,
+            ",22525,1.001193,1,Bình,2020-03-{:02} 08:{:02},,4,,,,",
+            2 + i % 20,
+            i % 60
+        );
+    }
+    body.push_str("HS-B,22525,1.001193,1,Cường,2020-03-02 08:00,,4,,,,\n");
+    body.push_str("hs-a,22525,1.001193,1,Dũng,2020-03-02 08:00,,4,,,,\n");
+    let out = hailong(
+        &db,
+        &["import", "dossiers", &write(&dir, "repeat.csv", &body)],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 20003: dossier code HS-A repeats an earlier line of the file"),
+        "{err}"
+    );
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM dossiers").await, 0);
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM dossier_sequences").await,
+        0
+    );
+}
+
+#[tokio::test]
 async fn codes_already_in_the_database_are_refused() {
     let (db, _guard, store, _s, _p) = setup().await;
     let dir = tempfile::tempdir().unwrap();

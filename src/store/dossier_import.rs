@@ -11,11 +11,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
-use super::Db;
 use super::aggregates::{J, agg_apply};
 use super::sqlite_bulk::{
-    BULK_ROWS, Checks, bulk_connection, drop_indexes_for_load, restore_indexes, staged,
+    BULK_ROWS, bulk_connection, drop_indexes_for_load, restore_indexes, staged,
 };
+use super::{Db, pg_bulk};
 use tokio::sync::mpsc;
 
 use super::{Result, Store, StoreError, is_unique_violation, with_pool};
@@ -199,6 +199,15 @@ fn code_seq(code: &str, unit_code: &str) -> Option<(NaiveDate, i64)> {
 }
 
 const CODE_CHECK_CHUNK: usize = 1000;
+
+/// A code's fingerprint in the set of codes an import has written (fixed keys: the same code
+/// always gives the same hash).
+fn code_hash(code: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    code.hash(&mut h);
+    h.finish()
+}
 const COLUMNS: &str = "code, lookup_secret, unit_id, procedure_id, channel, status, applicant_name,
     return_method, limit_kind, limit_value, registered_at, received_at, due_at, finished_at,
     returned_at, supplement_count, received_by, imported, updated_at";
@@ -434,21 +443,44 @@ macro_rules! stored_max_seq {
 /// Gives each row of a chunk its code: checks given codes (repeated in the chunk, or already
 /// stored when the table was not empty), reserves numbers for rows without one, and moves the
 /// day's sequence past given codes on days an intake may still number (today and later).
+/// `$seen` holds the hashes of the codes of earlier chunks: a code whose hash is there is
+/// looked up to tell a repeated line from a collision, so that a load into an empty table
+/// never asks the database about codes it has just written.
 macro_rules! assign_codes {
-    ($conn:expr, $ready:expr, $lookups:expr, $check_stored:expr, $today:expr, $generated:expr) => {{
+    ($conn:expr, $ready:expr, $lookups:expr, $seen:expr, $check_stored:expr, $today:expr, $generated:expr) => {{
         let ready: &[Ready] = $ready;
+        let seen: &mut HashSet<u64> = $seen;
         let mut first_line: HashMap<&str, u64> = HashMap::new();
+        let mut maybe_repeated: Vec<(u64, &str)> = Vec::new();
         for r in ready {
-            if let Some(c) = &r.code
-                && let Some(first) = first_line.insert(c.as_str(), r.line)
-            {
+            if let Some(c) = &r.code {
+                if let Some(first) = first_line.insert(c.as_str(), r.line) {
+                    return Err(row_err(
+                        r.line,
+                        format!("mã hồ sơ {c} đã có ở dòng {first}"),
+                        format!("dossier code {c} already given on line {first}"),
+                    ));
+                }
+                if !seen.insert(code_hash(c)) {
+                    maybe_repeated.push((r.line, c.as_str()));
+                }
+            }
+        }
+        for (line, c) in maybe_repeated {
+            let stored: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM dossiers WHERE code = $1)")
+                    .bind(c)
+                    .fetch_one(&mut *$conn)
+                    .await?;
+            if stored {
                 return Err(row_err(
-                    r.line,
-                    format!("mã hồ sơ {c} đã có ở dòng {first}"),
-                    format!("dossier code {c} already given on line {first}"),
+                    line,
+                    format!("mã hồ sơ {c} trùng với một dòng trước trong tệp"),
+                    format!("dossier code {c} repeats an earlier line of the file"),
                 ));
             }
         }
+        // Codes of earlier chunks passed the check above: what this finds was stored before.
         if $check_stored {
             let given: Vec<&str> = ready.iter().filter_map(|r| r.code.as_deref()).collect();
             for part in given.chunks(CODE_CHECK_CHUNK) {
@@ -480,7 +512,7 @@ macro_rules! assign_codes {
             match &r.code {
                 None => groups.entry((r.unit_id, r.day)).or_default().1.push(i),
                 Some(c) => {
-                    if let Some((day, n)) = code_seq(c, $lookups.unit_code(r.unit_id)) {
+                    if let Some((day, n)) = code_seq(c, unit_code_of($lookups, r.unit_id)) {
                         if day >= $today {
                             groups.entry((r.unit_id, day)).or_default();
                         }
@@ -496,7 +528,7 @@ macro_rules! assign_codes {
         }
         let mut codes: Vec<String> = ready.iter().map(|r| r.code.clone().unwrap_or_default()).collect();
         for ((unit_id, day), (given_max, todo)) in &groups {
-            let unit_code = $lookups.unit_code(*unit_id).to_string();
+            let unit_code = unit_code_of($lookups, *unit_id).to_string();
             let mut floor = *given_max;
             if !todo.is_empty() {
                 // Codes given by earlier imports are not in the sequence.
@@ -519,14 +551,34 @@ macro_rules! assign_codes {
     }};
 }
 
-impl Lookups {
-    fn unit_code(&self, unit_id: i64) -> &str {
-        self.unit_codes
-            .get(&unit_id)
-            .map(String::as_str)
-            .unwrap_or("")
-    }
+/// A unit's code by id ("" for an unknown id, which the resolve stage never lets through).
+fn unit_code_of(codes: &HashMap<i64, String>, unit_id: i64) -> &str {
+    codes.get(&unit_id).map(String::as_str).unwrap_or("")
 }
+
+/// Checks and resolves the chunks on a task of their own, one chunk ahead of the writer: the
+/// due times from the working calendar and the look-ups took about a quarter of a load's time,
+/// which the database's writing of the previous chunk now covers. Stops at the first error,
+/// which the writer receives in the chunk's place.
+fn resolve_stage(store: Store, mut lookups: Lookups, mut chunks: DossierChunks) -> ReadyChunks {
+    let (tx, rx) = mpsc::channel(2);
+    tokio::spawn(async move {
+        while let Some(chunk) = chunks.recv().await {
+            let ready = match chunk {
+                Ok(rows) => lookups.resolve_all(&store, rows).await,
+                Err(e) => Err(e),
+            };
+            let failed = ready.is_err();
+            if tx.send(ready).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Resolved rows as the resolve stage hands them to the writer.
+type ReadyChunks = mpsc::Receiver<Result<Vec<Ready>>>;
 
 impl Store {
     /// Loads historical dossiers held in memory (tests, the demo): `import_dossiers_stream`
@@ -547,11 +599,14 @@ impl Store {
     /// line.
     pub async fn import_dossiers_stream(
         &self,
-        mut chunks: DossierChunks,
+        chunks: DossierChunks,
     ) -> Result<DossierImportSummary> {
         let now = now_ms();
         let today = crate::domain::time::local_time(now).date();
-        let mut lookups = Lookups::read(self).await?;
+        let lookups = Lookups::read(self).await?;
+        let unit_codes = lookups.unit_codes.clone();
+        let mut chunks = resolve_stage(self.clone(), lookups, chunks);
+        let mut seen: HashSet<u64> = HashSet::new();
         let mut deltas = DossierDeltas::default();
         let mut sum = DossierImportSummary::default();
         // Lines and codes of the chunk being written, to explain a unique violation.
@@ -559,28 +614,33 @@ impl Store {
         let outcome: Result<()> = async {
             match self.db() {
                 Db::Sqlite(p) => {
-                    let mut conn = bulk_connection(p, Checks::ByDatabase).await?;
+                    // Units, procedures and officials are never deleted, so the ids resolved
+                    // before the transaction still name rows at its commit, and channel, status
+                    // and return method come from types that hold only valid values: SQLite's
+                    // own checks would repeat three look-ups a row (as on PostgreSQL, whose
+                    // trigger checks this load skips too).
+                    let mut conn = bulk_connection(p).await?;
                     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     let first_id: i64 =
                         sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM dossiers")
                             .fetch_one(&mut *tx)
                             .await?;
                     let mut dropped: Option<Vec<String>> = None;
-                    while let Some(chunk) = chunks.recv().await {
-                        let chunk = chunk?;
+                    while let Some(ready) = chunks.recv().await {
+                        let ready = ready?;
                         if dropped.is_none() {
-                            dropped = Some(if chunk.len() >= BULK_ROWS {
+                            dropped = Some(if ready.len() >= BULK_ROWS {
                                 drop_indexes_for_load(&mut tx, "dossiers").await?
                             } else {
                                 Vec::new()
                             });
                         }
-                        let ready = lookups.resolve_all(self, chunk).await?;
                         let codes = assign_codes!(
                             &mut *tx,
                             &ready,
-                            lookups,
-                            first_id > 0 || sum.imported > 0,
+                            &unit_codes,
+                            &mut seen,
+                            first_id > 0,
                             today,
                             sum.codes_generated
                         );
@@ -634,7 +694,13 @@ impl Store {
                     }
                     last_chunk.clear();
                     restore_indexes(&mut tx, &dropped.unwrap_or_default()).await?;
+                    let events = if sum.imported >= BULK_ROWS as u64 {
+                        drop_indexes_for_load(&mut tx, "dossier_events").await?
+                    } else {
+                        Vec::new()
+                    };
                     finish!(&mut *tx, first_id, now, deltas, sum);
+                    restore_indexes(&mut tx, &events).await?;
                     tx.commit().await?;
                 }
                 Db::Postgres(p) => {
@@ -647,13 +713,23 @@ impl Store {
                     // keys, checked here by the lookups.
                     super::aggregates::pg_skip_triggers(&mut tx).await?;
                     let mut buf = Vec::with_capacity(8 << 20);
-                    while let Some(chunk) = chunks.recv().await {
-                        let ready = lookups.resolve_all(self, chunk?).await?;
+                    let mut dropped: Option<Vec<String>> = None;
+                    while let Some(ready) = chunks.recv().await {
+                        let ready = ready?;
+                        if dropped.is_none() {
+                            dropped = Some(if ready.len() >= BULK_ROWS {
+                                pg_bulk::drop_indexes_for_load(&mut tx, "dossiers", first_id)
+                                    .await?
+                            } else {
+                                Vec::new()
+                            });
+                        }
                         let codes = assign_codes!(
                             &mut *tx,
                             &ready,
-                            lookups,
-                            first_id > 0 || sum.imported > 0,
+                            &unit_codes,
+                            &mut seen,
+                            first_id > 0,
                             today,
                             sum.codes_generated
                         );
@@ -682,7 +758,18 @@ impl Store {
                         sum.imported += ready.len() as u64;
                     }
                     last_chunk.clear();
+                    pg_bulk::restore_indexes(&mut tx, &dropped.unwrap_or_default()).await?;
+                    let events = if sum.imported >= BULK_ROWS as u64 {
+                        let existing: i64 =
+                            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM dossier_events")
+                                .fetch_one(&mut *tx)
+                                .await?;
+                        pg_bulk::drop_indexes_for_load(&mut tx, "dossier_events", existing).await?
+                    } else {
+                        Vec::new()
+                    };
                     finish!(&mut *tx, first_id, now, deltas, sum);
+                    pg_bulk::restore_indexes(&mut tx, &events).await?;
                     tx.commit().await?;
                 }
             }

@@ -15,7 +15,7 @@ use super::Db;
 use super::aggregates::{AggSink, J, agg_tally_cells};
 use super::dossier_import::{copy_field, copy_opt};
 use super::sqlite_bulk::{
-    BULK_ROWS, Checks, bulk_connection, drop_indexes_for_load, restore_indexes, staged,
+    BULK_ROWS, bulk_connection, drop_indexes_for_load, restore_indexes, staged,
 };
 use super::{Result, Store, StoreError, is_unique_violation};
 use crate::domain::Msg;
@@ -445,7 +445,7 @@ impl Store {
         let outcome: Result<()> = async {
             match self.db() {
                 Db::Sqlite(p) => {
-                    let mut conn = bulk_connection(p, Checks::ByLoader).await?;
+                    let mut conn = bulk_connection(p).await?;
                     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     let (lookups, created) = read_lookups!(&mut *tx, now);
                     sum.form_created = created;

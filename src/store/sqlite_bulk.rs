@@ -198,19 +198,6 @@ pub(crate) const BULK_PRAGMAS: [&str; 3] = [
     "PRAGMA threads = 2",
 ];
 
-/// Who vouches for a bulk load's rows.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Checks {
-    /// SQLite checks each row's foreign keys and CHECK constraints.
-    ByDatabase,
-    /// The loader resolved every reference against rows it read inside the load's own
-    /// transaction, which nobody else can change before the commit, and built every checked
-    /// value (channel, scale, level) from a type that holds only valid ones. SQLite's checks
-    /// would only repeat them: a look-up per reference per row was a quarter of writing a
-    /// rating, and the CHECK clauses cost more than the insert itself (1.3 against 0.7 µs a row).
-    ByLoader,
-}
-
 /// A first chunk at least this big marks a bulk load.
 pub(crate) const BULK_ROWS: usize = 10_000;
 /// Up to this many rows already in the table, rebuilding its indexes after a bulk load costs
@@ -257,25 +244,26 @@ pub(crate) async fn restore_indexes(
     Ok(())
 }
 
-/// A connection for a bulk load, with settings (`BULK_PRAGMAS`, and checks as `checks` says)
-/// that hold on it only: it is closed afterwards rather than returned to the pool with them.
+/// A connection for a bulk load, with settings (`BULK_PRAGMAS`, SQLite's foreign-key and
+/// CHECK clauses off) that hold on it only: it is closed afterwards rather than returned to the
+/// pool with them.
+///
+/// The caller vouches for its rows: every reference resolved against rows that cannot go away
+/// before its commit, every checked value (channel, scale, level, status) built from a type
+/// that holds only valid ones. SQLite's checks would only repeat that work: a look-up per
+/// reference per row was a quarter of writing a rating, and the CHECK clauses cost more than
+/// the insert itself (1.3 against 0.7 µs a row).
 pub(crate) async fn bulk_connection(
     pool: &sqlx::SqlitePool,
-    checks: Checks,
 ) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
     conn.close_on_drop();
-    for pragma in BULK_PRAGMAS {
+    // foreign_keys only changes outside a transaction, which this still is.
+    for pragma in BULK_PRAGMAS.iter().chain(&[
+        "PRAGMA foreign_keys = OFF",
+        "PRAGMA ignore_check_constraints = ON",
+    ]) {
         sqlx::query(pragma).execute(&mut *conn).await?;
-    }
-    if checks == Checks::ByLoader {
-        // Outside any transaction, where SQLite lets foreign_keys change.
-        for pragma in [
-            "PRAGMA foreign_keys = OFF",
-            "PRAGMA ignore_check_constraints = ON",
-        ] {
-            sqlx::query(pragma).execute(&mut *conn).await?;
-        }
     }
     Ok(conn)
 }
