@@ -19,6 +19,11 @@ use hailong::store::users::UserInput;
 use hailong::store::{Db, Store};
 use hailong::web::{Application, Settings};
 
+// The allocator of the `hailong` binary (src/main.rs), so that the server measured over HTTP
+// is the one that ships.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const WARMUP: usize = 20;
 const RUNS: usize = 200;
 

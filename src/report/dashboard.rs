@@ -15,7 +15,7 @@ use crate::domain::form::FormDefinition;
 use crate::domain::period::{BucketKey, Period, month_key};
 use crate::domain::time::{Month, local_time, now_ms};
 use crate::store::Store;
-use crate::store::aggregates::OpenNow;
+use crate::store::aggregates::{AggPart, OpenNow};
 use crate::store::dashboards::{UnitLabel, UnitSet};
 use crate::store::units::Unit;
 
@@ -162,18 +162,52 @@ pub async fn unit_figures(
     period: Period,
 ) -> Result<(Satisfaction, DossierFigures), ReportError> {
     let buckets = period.cover();
-    let s = store
-        .rating_agg_by_key(unit_id, dim::TOTAL, &buckets)
-        .await?;
-    let d = store
-        .dossier_agg_by_key(unit_id, dossier_dim::TOTAL, &buckets)
-        .await?;
-    let open = open_at_end(store, &[unit_id], period).await?;
-    let dc = d.first().map(|r| r.1).unwrap_or_default();
-    Ok((
-        Satisfaction::of(&sum_levels(s.iter().map(|r| &r.2))),
-        DossierFigures::of(&dc, open.get(&unit_id).copied().unwrap_or_default()),
-    ))
+    let ids = [unit_id];
+    let (s, d, open) = tokio::try_join!(
+        async {
+            Ok::<_, ReportError>(
+                store
+                    .rating_agg_by_key(unit_id, dim::TOTAL, &buckets)
+                    .await?,
+            )
+        },
+        async {
+            Ok::<_, ReportError>(
+                store
+                    .dossier_agg_by_key(unit_id, dossier_dim::TOTAL, &buckets)
+                    .await?,
+            )
+        },
+        open_at_end(store, &ids, period)
+    )?;
+    Ok(figures_of(&s, &d, open.get(&unit_id).copied()))
+}
+
+/// The headline figures from a unit's whole-unit rows (`dim::TOTAL`, `dossier_dim::TOTAL`)
+/// over a period and its open dossiers at the period's end: `unit_figures` without the reads.
+fn figures_of(
+    ratings: &[(i64, String, LevelCounts)],
+    dossiers: &[(i64, DossierCounts)],
+    open: Option<OpenNow>,
+) -> (Satisfaction, DossierFigures) {
+    let dc = dossiers.first().map(|r| r.1).unwrap_or_default();
+    (
+        Satisfaction::of(&sum_levels(ratings.iter().map(|r| &r.2))),
+        DossierFigures::of(&dc, open.unwrap_or_default()),
+    )
+}
+
+/// The 24 months a trend shows, ending with the period (or this month, if the period runs on:
+/// months to come have no figures yet).
+fn trend_months(period: Period) -> Vec<Month> {
+    let mut m = period.last.min(Month::current());
+    let mut v = vec![m];
+    for _ in 0..23 {
+        m = m.prev();
+        v.push(m);
+    }
+    v.reverse();
+    v
 }
 
 impl Dashboard {
@@ -185,237 +219,214 @@ impl Dashboard {
     ) -> Result<Dashboard, ReportError> {
         let buckets = period.cover();
         let months: Vec<BucketKey> = period.months().map(month_key).collect();
-        // The sections read different aggregates and wait mostly on the database: asked at
-        // once, a dashboard costs about its slowest read instead of the sum of a dozen.
-        let headline = async {
-            let (satisfaction, dossiers) = unit_figures(store, unit.id, period).await?;
-            let before = store
-                .rating_agg_by_key(unit.id, dim::TOTAL, &period.year_before().cover())
-                .await?;
-            Ok::<_, ReportError>((satisfaction, dossiers, before))
+        let before = period.year_before().cover();
+        let trend_months = trend_months(period);
+        let trend_keys: Vec<BucketKey> = trend_months.iter().map(|m| month_key(*m)).collect();
+        // Every read is asked at once and each aggregate table is read in one statement: a
+        // dashboard costs about its slowest read, not the sum of a dozen round trips.
+        let rating_parts = [
+            AggPart::ByKey(dim::TOTAL, &buckets),
+            AggPart::ByKey(dim::TOTAL, &before),
+            AggPart::ByKey(dim::QUESTION, &months),
+            AggPart::ByKey(dim::COUNTER, &buckets),
+            AggPart::ByKey(dim::OFFICIAL, &buckets),
+            AggPart::ByKey(dim::CLOCK, &months),
+            AggPart::ByBucket(&trend_keys),
+        ];
+        let dossier_parts: [(i16, &[BucketKey]); 2] = [
+            (dossier_dim::TOTAL, &buckets),
+            (dossier_dim::COUNTER, &buckets),
+        ];
+        let ratings = store.rating_agg_parts(unit.id, &rating_parts);
+        let dossiers = store.dossier_agg_parts(unit.id, &dossier_parts);
+        let unit_ids = [unit.id];
+        let set = UnitSet::ChildrenOf(unit.id);
+        let subs = async {
+            // The sub-units come from memory (`unit_labels`), so the open dossiers at the
+            // period's end (the unit's own with its sub-units') are asked for with their other
+            // figures rather than after them.
+            let children = store.unit_labels(set).await?;
+            let ids: Vec<i64> = std::iter::once(unit.id)
+                .chain(children.iter().map(|l| l.id))
+                .collect();
+            let (subs, sub_dossiers, open) = tokio::try_join!(
+                async { Ok::<_, ReportError>(store.units_satisfaction(set, &buckets).await?) },
+                async { Ok::<_, ReportError>(store.units_dossiers(set, &buckets).await?) },
+                open_at_end(store, &ids, period)
+            )?;
+            Ok::<_, ReportError>((subs, sub_dossiers, open))
         };
-        let questions = async {
-            // Questions: labels from the standard form where the key is known.
-            let standard = FormDefinition::standard();
-            let mut questions: Vec<QuestionRow> = store
-                .rating_agg_by_key(unit.id, dim::QUESTION, &months)
-                .await?
-                .into_iter()
-                .map(|(_, key, c)| {
-                    let q = standard.questions.iter().find(|q| q.key == key);
-                    QuestionRow {
-                        label_vi: q.map_or_else(|| key.clone(), |q| q.label_vi.clone()),
-                        label_en: q.map_or_else(|| key.clone(), |q| q.label_en.clone()),
-                        key,
-                        satisfaction: Satisfaction::of(&c),
-                    }
-                })
-                .collect();
-            questions.sort_by(|a, b| {
-                let pos = |k: &str| standard.questions.iter().position(|q| q.key == k);
-                pos(&a.key)
-                    .unwrap_or(usize::MAX)
-                    .cmp(&pos(&b.key).unwrap_or(usize::MAX))
-                    .then_with(|| a.key.cmp(&b.key))
-            });
-            Ok::<_, ReportError>(questions)
+        let dossier_trend = async {
+            let (months, now_open) = tokio::try_join!(
+                store.dossier_agg_months(unit.id, 0, month_key(period.last)),
+                store.dossier_open_now(&unit_ids, day_key(local_time(now_ms()).date()))
+            )?;
+            Ok::<_, ReportError>((months, now_open.get(&unit.id).copied().unwrap_or_default()))
         };
-        let counters = async {
-            // Counters: ballots and results handed back.
-            let by_counter = store
-                .rating_agg_by_key(unit.id, dim::COUNTER, &buckets)
-                .await?;
-            let returned: HashMap<i64, u64> = store
-                .dossier_agg_by_key(unit.id, dossier_dim::COUNTER, &buckets)
-                .await?
-                .into_iter()
-                .map(|(k, c)| (k, c.returned.max(0) as u64))
-                .collect();
-            let mut ids: Vec<i64> = by_counter
-                .iter()
-                .map(|r| r.0)
-                .chain(returned.keys().copied())
-                .filter(|k| *k != 0)
-                .collect();
-            ids.sort_unstable();
-            ids.dedup();
-            let labels = store.counter_labels(&ids).await?;
-            let ballots: HashMap<i64, LevelCounts> =
-                by_counter.into_iter().map(|(k, _, c)| (k, c)).collect();
-            let mut counters: Vec<CounterRow> = labels
-                .into_iter()
-                .map(|l| (Some(l.id), l.code, l.name, l.place))
-                .chain(ballots.contains_key(&0).then(|| {
-                    (
-                        None,
-                        String::new(),
-                        "(Không qua quầy)".to_string(),
-                        String::new(),
-                    )
-                }))
-                .map(|(id, code, name, place)| {
-                    let s = Satisfaction::of(
-                        &ballots.get(&id.unwrap_or(0)).copied().unwrap_or_default(),
-                    );
-                    let ret = id.and_then(|i| returned.get(&i).copied()).unwrap_or(0);
-                    CounterRow {
-                        counter_id: id,
-                        code,
-                        name,
-                        place,
-                        response_rate: (id.is_some() && ret > 0)
-                            .then(|| s.ballots as f64 / ret as f64),
-                        returned: ret,
-                        satisfaction: s,
-                    }
-                })
-                .collect();
-            counters.sort_by(|a, b| (&a.place, &a.code).cmp(&(&b.place, &b.code)));
-            Ok::<_, ReportError>(counters)
-        };
-        let sub_units = async {
-            // Sub-units.
-            let set = UnitSet::ChildrenOf(unit.id);
-            let subs = store.units_satisfaction(set, &buckets).await?;
-            let sub_ids: Vec<i64> = subs.iter().map(|(l, _)| l.id).collect();
-            let sub_dossiers: HashMap<i64, DossierCounts> = store
-                .units_dossiers(set, &buckets)
-                .await?
-                .into_iter()
-                .collect();
-            let sub_open = open_at_end(store, &sub_ids, period).await?;
-            let sub_units = subs
-                .into_iter()
-                .map(|(l, c)| {
-                    let s = Satisfaction::of(&c);
-                    SubUnitRow {
-                        dossiers: DossierFigures::of(
-                            &sub_dossiers.get(&l.id).copied().unwrap_or_default(),
-                            sub_open.get(&l.id).copied().unwrap_or_default(),
-                        ),
-                        below_min_n: s.ballots < min_n,
-                        satisfaction: s,
-                        unit: l,
-                    }
-                })
-                .collect();
-            Ok::<_, ReportError>(sub_units)
-        };
-        let officials = async {
-            // Officials rated in the unit's subtree.
-            let by_official = store
-                .rating_agg_by_key(unit.id, dim::OFFICIAL, &buckets)
-                .await?;
-            let ids: Vec<i64> = by_official
-                .iter()
-                .map(|r| r.0)
-                .filter(|k| *k != 0)
-                .collect();
-            let names: HashMap<i64, crate::store::dashboards::Label> = store
-                .official_labels(&ids)
-                .await?
-                .into_iter()
-                .map(|l| (l.id, l))
-                .collect();
-            let mut officials: Vec<PersonRow> = by_official
-                .into_iter()
-                .map(|(k, _, c)| {
-                    let s = Satisfaction::of(&c);
-                    let l = names.get(&k);
-                    PersonRow {
-                        official_id: (k != 0).then_some(k),
-                        code: l.map(|l| l.code.clone()).unwrap_or_default(),
-                        name: l.map_or_else(|| "(Không gắn với cán bộ)".into(), |l| l.name.clone()),
-                        unit_name: l.map(|l| l.place.clone()).unwrap_or_default(),
-                        below_min_n: s.ballots < min_n,
-                        satisfaction: s,
-                    }
-                })
-                .collect();
-            officials.sort_by(|a, b| (&a.unit_name, &a.name).cmp(&(&b.unit_name, &b.name)));
-            Ok::<_, ReportError>(officials)
-        };
-        let trend = async {
-            // Trends: 24 months ending with the period.
-            let trend_months: Vec<Month> = {
-                // Months to come have no figures yet: the trend stops at this month.
-                let mut m = period.last.min(Month::current());
-                let mut v = vec![m];
-                for _ in 0..23 {
-                    m = m.prev();
-                    v.push(m);
-                }
-                v.reverse();
-                v
-            };
-            let trend_keys: Vec<BucketKey> = trend_months.iter().map(|m| month_key(*m)).collect();
-            let ratings_by_month: HashMap<BucketKey, LevelCounts> = store
-                .rating_agg_by_bucket(unit.id, &trend_keys)
-                .await?
-                .into_iter()
-                .collect();
-            let dossier_months = store
-                .dossier_agg_months(unit.id, 0, month_key(period.last))
-                .await?;
-            let now_open = store
-                .dossier_open_now(&[unit.id], day_key(local_time(now_ms()).date()))
-                .await?
-                .get(&unit.id)
-                .copied()
-                .unwrap_or_default();
-            let open = open_by_month(&dossier_months, &trend_months, now_open);
-            let dossier_by_month: HashMap<BucketKey, DossierCounts> =
-                dossier_months.into_iter().collect();
-            let trend = trend_months
-                .iter()
-                .map(|m| TrendPoint {
-                    month: m.to_string(),
-                    satisfaction: Satisfaction::of(
-                        &ratings_by_month
-                            .get(&month_key(*m))
-                            .copied()
-                            .unwrap_or_default(),
-                    ),
-                    dossiers: DossierFigures::of(
-                        &dossier_by_month
-                            .get(&month_key(*m))
-                            .copied()
-                            .unwrap_or_default(),
-                        open.get(m).copied().unwrap_or_default(),
-                    ),
-                })
-                .collect();
-            Ok::<_, ReportError>(trend)
-        };
-        let clock = async {
-            let mut clock: Vec<ClockCell> = store
-                .rating_agg_by_key(unit.id, dim::CLOCK, &months)
-                .await?
-                .into_iter()
-                .map(|(k, _, c)| {
-                    let s = Satisfaction::of(&c);
-                    ClockCell {
-                        weekday: (k / 100) as u8,
-                        hour: (k % 100) as u8,
-                        ballots: s.ballots,
-                        satisfied: s.satisfied,
-                    }
-                })
-                .collect();
-            clock.sort_by_key(|c| (c.weekday, c.hour));
-            Ok::<_, ReportError>(clock)
-        };
-        let (
-            (satisfaction, dossiers, before),
-            questions,
-            counters,
-            sub_units,
-            officials,
-            trend,
-            clock,
-        ) = tokio::try_join!(
-            headline, questions, counters, sub_units, officials, trend, clock
+        let (ratings, dossiers, (subs, sub_dossiers, open), (dossier_months, now_open), names) = tokio::try_join!(
+            async { Ok::<_, ReportError>(ratings.await?) },
+            async { Ok::<_, ReportError>(dossiers.await?) },
+            subs,
+            dossier_trend,
+            async { Ok::<_, ReportError>(store.official_and_counter_labels().await?) },
         )?;
+        let (official_names, counter_names) = names;
+        let [
+            total,
+            before,
+            questions,
+            by_counter,
+            by_official,
+            clock,
+            by_month,
+        ]: [_; 7] = ratings.try_into().expect("one result per part");
+        let [dossier_total, dossier_counters]: [_; 2] =
+            dossiers.try_into().expect("one result per part");
+        let (satisfaction, dossier_figures) =
+            figures_of(&total, &dossier_total, open.get(&unit.id).copied());
+
+        // Questions: labels from the standard form where the key is known.
+        let standard = FormDefinition::standard();
+        let mut questions: Vec<QuestionRow> = questions
+            .into_iter()
+            .map(|(_, key, c)| {
+                let q = standard.questions.iter().find(|q| q.key == key);
+                QuestionRow {
+                    label_vi: q.map_or_else(|| key.clone(), |q| q.label_vi.clone()),
+                    label_en: q.map_or_else(|| key.clone(), |q| q.label_en.clone()),
+                    key,
+                    satisfaction: Satisfaction::of(&c),
+                }
+            })
+            .collect();
+        questions.sort_by(|a, b| {
+            let pos = |k: &str| standard.questions.iter().position(|q| q.key == k);
+            pos(&a.key)
+                .unwrap_or(usize::MAX)
+                .cmp(&pos(&b.key).unwrap_or(usize::MAX))
+                .then_with(|| a.key.cmp(&b.key))
+        });
+
+        // Counters: ballots and results handed back.
+        let returned: HashMap<i64, u64> = dossier_counters
+            .into_iter()
+            .map(|(k, c)| (k, c.returned.max(0) as u64))
+            .collect();
+        let mut ids: Vec<i64> = by_counter
+            .iter()
+            .map(|r| r.0)
+            .chain(returned.keys().copied())
+            .filter(|k| *k != 0)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let ballots: HashMap<i64, LevelCounts> =
+            by_counter.into_iter().map(|(k, _, c)| (k, c)).collect();
+        let mut counters: Vec<CounterRow> = ids
+            .iter()
+            .filter_map(|id| counter_names.get(id))
+            .map(|l| (Some(l.id), l.code.clone(), l.name.clone(), l.place.clone()))
+            .chain(ballots.contains_key(&0).then(|| {
+                (
+                    None,
+                    String::new(),
+                    "(Không qua quầy)".to_string(),
+                    String::new(),
+                )
+            }))
+            .map(|(id, code, name, place)| {
+                let s =
+                    Satisfaction::of(&ballots.get(&id.unwrap_or(0)).copied().unwrap_or_default());
+                let ret = id.and_then(|i| returned.get(&i).copied()).unwrap_or(0);
+                CounterRow {
+                    counter_id: id,
+                    code,
+                    name,
+                    place,
+                    response_rate: (id.is_some() && ret > 0).then(|| s.ballots as f64 / ret as f64),
+                    returned: ret,
+                    satisfaction: s,
+                }
+            })
+            .collect();
+        counters.sort_by(|a, b| (&a.place, &a.code).cmp(&(&b.place, &b.code)));
+
+        // Sub-units.
+        let sub_dossiers: HashMap<i64, DossierCounts> = sub_dossiers.into_iter().collect();
+        let sub_units = subs
+            .into_iter()
+            .map(|(l, c)| {
+                let s = Satisfaction::of(&c);
+                SubUnitRow {
+                    dossiers: DossierFigures::of(
+                        &sub_dossiers.get(&l.id).copied().unwrap_or_default(),
+                        open.get(&l.id).copied().unwrap_or_default(),
+                    ),
+                    below_min_n: s.ballots < min_n,
+                    satisfaction: s,
+                    unit: l,
+                }
+            })
+            .collect();
+
+        // Officials rated in the unit's subtree.
+        let mut officials: Vec<PersonRow> = by_official
+            .into_iter()
+            .map(|(k, _, c)| {
+                let s = Satisfaction::of(&c);
+                let l = official_names.get(&k).filter(|_| k != 0);
+                PersonRow {
+                    official_id: (k != 0).then_some(k),
+                    code: l.map(|l| l.code.clone()).unwrap_or_default(),
+                    name: l.map_or_else(|| "(Không gắn với cán bộ)".into(), |l| l.name.clone()),
+                    unit_name: l.map(|l| l.place.clone()).unwrap_or_default(),
+                    below_min_n: s.ballots < min_n,
+                    satisfaction: s,
+                }
+            })
+            .collect();
+        officials.sort_by(|a, b| (&a.unit_name, &a.name).cmp(&(&b.unit_name, &b.name)));
+
+        // Trends.
+        let ratings_by_month: HashMap<i64, LevelCounts> =
+            by_month.into_iter().map(|(k, _, c)| (k, c)).collect();
+        let open_months = open_by_month(&dossier_months, &trend_months, now_open);
+        let dossier_by_month: HashMap<BucketKey, DossierCounts> =
+            dossier_months.into_iter().collect();
+        let trend = trend_months
+            .iter()
+            .map(|m| TrendPoint {
+                month: m.to_string(),
+                satisfaction: Satisfaction::of(
+                    &ratings_by_month
+                        .get(&i64::from(month_key(*m)))
+                        .copied()
+                        .unwrap_or_default(),
+                ),
+                dossiers: DossierFigures::of(
+                    &dossier_by_month
+                        .get(&month_key(*m))
+                        .copied()
+                        .unwrap_or_default(),
+                    open_months.get(m).copied().unwrap_or_default(),
+                ),
+            })
+            .collect();
+
+        // Hour of week.
+        let mut clock: Vec<ClockCell> = clock
+            .into_iter()
+            .map(|(k, _, c)| {
+                let s = Satisfaction::of(&c);
+                ClockCell {
+                    weekday: (k / 100) as u8,
+                    hour: (k % 100) as u8,
+                    ballots: s.ballots,
+                    satisfied: s.satisfied,
+                }
+            })
+            .collect();
+        clock.sort_by_key(|c| (c.weekday, c.hour));
 
         Ok(Dashboard {
             unit_id: unit.id,
@@ -428,7 +439,7 @@ impl Dashboard {
             min_n,
             satisfaction,
             satisfaction_year_before: Satisfaction::of(&sum_levels(before.iter().map(|r| &r.2))),
-            dossiers,
+            dossiers: dossier_figures,
             questions,
             counters,
             sub_units,

@@ -713,8 +713,17 @@ const SUM_LEVELS: &str =
     CAST(SUM(flagged) AS BIGINT)";
 
 pub(crate) type LevelRow = (i64, i64, i64, i64, i64, i64, i64);
-/// A key (and question) with its level counts, as SELECTed.
-type KeyLevelRow = (i64, String, i64, i64, i64, i64, i64, i64, i64);
+/// A part's number, a key (and question) with its level counts, as SELECTed.
+type PartLevelRow = (i64, i64, String, i64, i64, i64, i64, i64, i64, i64);
+
+/// One read of `Store::rating_agg_parts`.
+#[derive(Debug, Clone, Copy)]
+pub enum AggPart<'a> {
+    /// `dim` summed over the buckets, per key and question.
+    ByKey(i16, &'a [BucketKey]),
+    /// The whole unit's counts per bucket (the bucket in the key's place).
+    ByBucket(&'a [BucketKey]),
+}
 /// A bucket or unit id with its level counts, as SELECTed.
 pub(crate) type IdLevelRow<T> = (T, i64, i64, i64, i64, i64, i64, i64);
 
@@ -808,37 +817,58 @@ impl Store {
         dim: i16,
         buckets: &[BucketKey],
     ) -> Result<Vec<(i64, String, LevelCounts)>> {
-        let sql = format!(
-            "SELECT key, question, {SUM_LEVELS} FROM rating_agg
-             WHERE unit_id = $1 AND dim = $2 AND bucket IN ({})
-             GROUP BY key, question",
-            keys_list(buckets)
-        );
-        let rows: Vec<KeyLevelRow> =
-            super::fetch_packed(self, &sql, 9, &[unit_id, i64::from(dim)]).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| (r.0, r.1, level_counts((r.2, r.3, r.4, r.5, r.6, r.7, r.8))))
-            .collect())
+        let mut parts = self
+            .rating_agg_parts(unit_id, &[AggPart::ByKey(dim, buckets)])
+            .await?;
+        Ok(parts.pop().unwrap_or_default())
     }
 
-    /// A unit's whole-unit rating counts per bucket (for trends).
-    pub async fn rating_agg_by_bucket(
+    /// Several reads of one unit's rating aggregates in one statement, one result per part in
+    /// the order asked. A dashboard needs half a dozen; on PostgreSQL each statement costs
+    /// about a millisecond of round trip and planning on two cores, more than its rows.
+    pub async fn rating_agg_parts(
         &self,
         unit_id: i64,
-        buckets: &[BucketKey],
-    ) -> Result<Vec<(BucketKey, LevelCounts)>> {
-        let sql = format!(
-            "SELECT bucket, l1, l2, l3, l4, l5, top_offered, flagged FROM rating_agg
-             WHERE unit_id = $1 AND dim = 0 AND key = 0 AND question = '' AND bucket IN ({})",
-            keys_list(buckets)
-        );
-        let rows: Vec<IdLevelRow<i32>> =
-            with_pool!(self, p => sqlx::query_as(&sql).bind(unit_id).fetch_all(p).await)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| (r.0, level_counts((r.1, r.2, r.3, r.4, r.5, r.6, r.7))))
-            .collect())
+        parts: &[AggPart<'_>],
+    ) -> Result<Vec<Vec<(i64, String, LevelCounts)>>> {
+        let selects: Vec<String> = parts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, part)| match *part {
+                AggPart::ByKey(_, []) | AggPart::ByBucket([]) => None,
+                // A key has one row per bucket: over one bucket (a month, quarter or year)
+                // there is nothing to sum, and PostgreSQL's grouping cost more than its scan.
+                AggPart::ByKey(dim, [bucket]) => Some(format!(
+                    "SELECT CAST({i} AS BIGINT), key, question,
+                            l1, l2, l3, l4, l5, top_offered, flagged FROM rating_agg
+                     WHERE unit_id = $1 AND dim = {dim} AND bucket = {bucket}"
+                )),
+                AggPart::ByKey(dim, buckets) => Some(format!(
+                    "SELECT CAST({i} AS BIGINT), key, question, {SUM_LEVELS} FROM rating_agg
+                     WHERE unit_id = $1 AND dim = {dim} AND bucket IN ({})
+                     GROUP BY key, question",
+                    keys_list(buckets)
+                )),
+                // One row per bucket: the whole unit's total has no other key or question.
+                AggPart::ByBucket(buckets) => Some(format!(
+                    "SELECT CAST({i} AS BIGINT), CAST(bucket AS BIGINT), question,
+                            l1, l2, l3, l4, l5, top_offered, flagged FROM rating_agg
+                     WHERE unit_id = $1 AND dim = 0 AND key = 0 AND question = ''
+                       AND bucket IN ({})",
+                    keys_list(buckets)
+                )),
+            })
+            .collect();
+        let mut out = vec![Vec::new(); parts.len()];
+        if selects.is_empty() {
+            return Ok(out);
+        }
+        let rows: Vec<PartLevelRow> =
+            super::fetch_packed(self, &selects.join(" UNION ALL "), 10, &[unit_id]).await?;
+        for r in rows {
+            out[r.0 as usize].push((r.1, r.2, level_counts((r.3, r.4, r.5, r.6, r.7, r.8, r.9))));
+        }
+        Ok(out)
     }
 
     /// Dossier counts of one unit in `dim`, summed over `buckets`, per key. The open and
@@ -849,28 +879,55 @@ impl Store {
         dim: i16,
         buckets: &[BucketKey],
     ) -> Result<Vec<(i64, DossierCounts)>> {
-        let sums = DossierCounts::COLUMNS[..7]
+        let mut parts = self.dossier_agg_parts(unit_id, &[(dim, buckets)]).await?;
+        Ok(parts.pop().unwrap_or_default())
+    }
+
+    /// `dossier_agg_by_key` for several dimensions and bucket lists in one statement, one
+    /// result per part in the order asked (see `rating_agg_parts`).
+    pub async fn dossier_agg_parts(
+        &self,
+        unit_id: i64,
+        parts: &[(i16, &[BucketKey])],
+    ) -> Result<Vec<Vec<(i64, DossierCounts)>>> {
+        let columns = &DossierCounts::COLUMNS[..7];
+        let sums = columns
             .iter()
             .map(|c| format!("CAST(SUM({c}) AS BIGINT)"))
             .collect::<Vec<_>>()
             .join(", ");
-        let sql = format!(
-            "SELECT key, {sums} FROM dossier_agg WHERE unit_id = $1 AND dim = $2 AND bucket IN ({})
-             GROUP BY key",
-            keys_list(buckets)
-        );
-        type Row = (i64, i64, i64, i64, i64, i64, i64, i64);
-        let rows: Vec<Row> = with_pool!(self, p =>
-            sqlx::query_as(&sql).bind(unit_id).bind(dim).fetch_all(p).await)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| {
-                (
-                    r.0,
-                    DossierCounts::from_values([r.1, r.2, r.3, r.4, r.5, r.6, r.7, 0, 0]),
-                )
+        let plain = columns.join(", ");
+        let selects: Vec<String> = parts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (dim, buckets))| match buckets {
+                [] => None,
+                // One row per key and bucket: nothing to sum (see `rating_agg_parts`).
+                [bucket] => Some(format!(
+                    "SELECT CAST({i} AS BIGINT), key, {plain} FROM dossier_agg
+                     WHERE unit_id = $1 AND dim = {dim} AND bucket = {bucket}"
+                )),
+                _ => Some(format!(
+                    "SELECT CAST({i} AS BIGINT), key, {sums} FROM dossier_agg
+                     WHERE unit_id = $1 AND dim = {dim} AND bucket IN ({}) GROUP BY key",
+                    keys_list(buckets)
+                )),
             })
-            .collect())
+            .collect();
+        let mut out = vec![Vec::new(); parts.len()];
+        if selects.is_empty() {
+            return Ok(out);
+        }
+        type Row = (i64, i64, i64, i64, i64, i64, i64, i64, i64);
+        let rows: Vec<Row> =
+            super::fetch_packed(self, &selects.join(" UNION ALL "), 9, &[unit_id]).await?;
+        for r in rows {
+            out[r.0 as usize].push((
+                r.1,
+                DossierCounts::from_values([r.2, r.3, r.4, r.5, r.6, r.7, r.8, 0, 0]),
+            ));
+        }
+        Ok(out)
     }
 
     /// A unit's whole-unit dossier counts per month bucket from `first` to `last` inclusive,

@@ -67,6 +67,9 @@ pub struct UnitLabel {
     pub parent_name: Option<String>,
 }
 
+/// Labels by id.
+pub type LabelMap = std::collections::HashMap<i64, Label>;
+
 /// A person or counter as a row label.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct Label {
@@ -200,16 +203,30 @@ impl Store {
         buckets: &[BucketKey],
     ) -> Result<Vec<(i64, DossierCounts)>> {
         let (cte, ids, bind) = set.sql();
-        let sums = DossierCounts::COLUMNS[..7]
-            .iter()
-            .map(|c| format!("CAST(SUM(a.{c}) AS BIGINT)"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "{cte} SELECT a.unit_id, {sums} FROM dossier_agg a
-             WHERE a.unit_id IN ({ids}) AND a.dim = 0 AND a.key = 0 AND a.bucket IN ({}) GROUP BY a.unit_id",
-            keys_list(buckets)
-        );
+        let columns = &DossierCounts::COLUMNS[..7];
+        // A unit has one total per bucket: a one-bucket period needs no grouping.
+        let sql = match buckets {
+            [one] => format!(
+                "{cte} SELECT a.unit_id, {} FROM dossier_agg a
+                 WHERE a.unit_id IN ({ids}) AND a.dim = 0 AND a.key = 0 AND a.bucket = {one}",
+                columns
+                    .iter()
+                    .map(|c| format!("a.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            _ => format!(
+                "{cte} SELECT a.unit_id, {} FROM dossier_agg a
+                 WHERE a.unit_id IN ({ids}) AND a.dim = 0 AND a.key = 0 AND a.bucket IN ({})
+                 GROUP BY a.unit_id",
+                columns
+                    .iter()
+                    .map(|c| format!("CAST(SUM(a.{c}) AS BIGINT)"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                keys_list(buckets)
+            ),
+        };
         type Row = (i64, i64, i64, i64, i64, i64, i64, i64);
         let rows: Vec<Row> = fetch_packed(self, &sql, 8, bind.as_slice()).await?;
         Ok(rows
@@ -228,36 +245,44 @@ impl Store {
         self.labels(Names::Officials, ids).await
     }
 
-    /// Names of counters by id, in the order of `ids` (unknown ids left out).
-    pub async fn counter_labels(&self, ids: &[i64]) -> Result<Vec<Label>> {
-        self.labels(Names::Counters, ids).await
-    }
-
     /// Labels from memory while `names_version` is unchanged (see `unit_cache`).
     async fn labels(&self, which: Names, ids: &[i64]) -> Result<Vec<Label>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         let version = self.version("names_version").await?;
-        let all = match self.names.get(&which, version) {
-            Some(all) => all,
-            None => {
-                let sql = match which {
-                    Names::Officials => {
-                        "SELECT o.id, o.code, o.full_name AS name, u.name AS place
-                         FROM officials o JOIN units u ON u.id = o.unit_id"
-                    }
-                    Names::Counters => {
-                        "SELECT k.id, k.code, k.name, c.name AS place
-                         FROM counters k JOIN service_centers c ON c.id = k.service_center_id"
-                    }
-                };
-                let rows: Vec<Label> = fetch_packed(self, sql, 4, &[]).await?;
-                let all = Arc::new(rows.into_iter().map(|l| (l.id, l)).collect());
-                self.names.put(which, version, Arc::clone(&all));
-                all
+        let all = self.all_labels(which, version).await?;
+        Ok(ids.iter().filter_map(|id| all.get(id).cloned()).collect())
+    }
+
+    /// Every official's and every counter's label by id, for a view that shows some of both:
+    /// one read of `names_version` instead of one per list.
+    pub async fn official_and_counter_labels(&self) -> Result<(Arc<LabelMap>, Arc<LabelMap>)> {
+        let version = self.version("names_version").await?;
+        Ok(tokio::try_join!(
+            self.all_labels(Names::Officials, version),
+            self.all_labels(Names::Counters, version)
+        )?)
+    }
+
+    /// Every label of a kind, from memory while `names_version` is still `version`.
+    async fn all_labels(&self, which: Names, version: i64) -> Result<Arc<LabelMap>> {
+        if let Some(all) = self.names.get(&which, version) {
+            return Ok(all);
+        }
+        let sql = match which {
+            Names::Officials => {
+                "SELECT o.id, o.code, o.full_name AS name, u.name AS place
+                 FROM officials o JOIN units u ON u.id = o.unit_id"
+            }
+            Names::Counters => {
+                "SELECT k.id, k.code, k.name, c.name AS place
+                 FROM counters k JOIN service_centers c ON c.id = k.service_center_id"
             }
         };
-        Ok(ids.iter().filter_map(|id| all.get(id).cloned()).collect())
+        let rows: Vec<Label> = fetch_packed(self, sql, 4, &[]).await?;
+        let all: Arc<LabelMap> = Arc::new(rows.into_iter().map(|l| (l.id, l)).collect());
+        self.names.put(which, version, Arc::clone(&all));
+        Ok(all)
     }
 }
