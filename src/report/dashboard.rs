@@ -16,7 +16,7 @@ use crate::domain::period::{BucketKey, Period, month_key};
 use crate::domain::time::{Month, local_time, now_ms};
 use crate::store::Store;
 use crate::store::aggregates::{AggPart, OpenNow};
-use crate::store::dashboards::{UnitLabel, UnitSet};
+use crate::store::dashboards::{LabelMap, UnitLabel, UnitSet};
 use crate::store::units::Unit;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -285,149 +285,6 @@ impl Dashboard {
         let (satisfaction, dossier_figures) =
             figures_of(&total, &dossier_total, open.get(&unit.id).copied());
 
-        // Questions: labels from the standard form where the key is known.
-        let standard = FormDefinition::standard();
-        let mut questions: Vec<QuestionRow> = questions
-            .into_iter()
-            .map(|(_, key, c)| {
-                let q = standard.questions.iter().find(|q| q.key == key);
-                QuestionRow {
-                    label_vi: q.map_or_else(|| key.clone(), |q| q.label_vi.clone()),
-                    label_en: q.map_or_else(|| key.clone(), |q| q.label_en.clone()),
-                    key,
-                    satisfaction: Satisfaction::of(&c),
-                }
-            })
-            .collect();
-        questions.sort_by(|a, b| {
-            let pos = |k: &str| standard.questions.iter().position(|q| q.key == k);
-            pos(&a.key)
-                .unwrap_or(usize::MAX)
-                .cmp(&pos(&b.key).unwrap_or(usize::MAX))
-                .then_with(|| a.key.cmp(&b.key))
-        });
-
-        // Counters: ballots and results handed back.
-        let returned: HashMap<i64, u64> = dossier_counters
-            .into_iter()
-            .map(|(k, c)| (k, c.returned.max(0) as u64))
-            .collect();
-        let mut ids: Vec<i64> = by_counter
-            .iter()
-            .map(|r| r.0)
-            .chain(returned.keys().copied())
-            .filter(|k| *k != 0)
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let ballots: HashMap<i64, LevelCounts> =
-            by_counter.into_iter().map(|(k, _, c)| (k, c)).collect();
-        let mut counters: Vec<CounterRow> = ids
-            .iter()
-            .filter_map(|id| counter_names.get(id))
-            .map(|l| (Some(l.id), l.code.clone(), l.name.clone(), l.place.clone()))
-            .chain(ballots.contains_key(&0).then(|| {
-                (
-                    None,
-                    String::new(),
-                    "(Không qua quầy)".to_string(),
-                    String::new(),
-                )
-            }))
-            .map(|(id, code, name, place)| {
-                let s =
-                    Satisfaction::of(&ballots.get(&id.unwrap_or(0)).copied().unwrap_or_default());
-                let ret = id.and_then(|i| returned.get(&i).copied()).unwrap_or(0);
-                CounterRow {
-                    counter_id: id,
-                    code,
-                    name,
-                    place,
-                    response_rate: (id.is_some() && ret > 0).then(|| s.ballots as f64 / ret as f64),
-                    returned: ret,
-                    satisfaction: s,
-                }
-            })
-            .collect();
-        counters.sort_by(|a, b| (&a.place, &a.code).cmp(&(&b.place, &b.code)));
-
-        // Sub-units.
-        let sub_dossiers: HashMap<i64, DossierCounts> = sub_dossiers.into_iter().collect();
-        let sub_units = subs
-            .into_iter()
-            .map(|(l, c)| {
-                let s = Satisfaction::of(&c);
-                SubUnitRow {
-                    dossiers: DossierFigures::of(
-                        &sub_dossiers.get(&l.id).copied().unwrap_or_default(),
-                        open.get(&l.id).copied().unwrap_or_default(),
-                    ),
-                    below_min_n: s.ballots < min_n,
-                    satisfaction: s,
-                    unit: l,
-                }
-            })
-            .collect();
-
-        // Officials rated in the unit's subtree.
-        let mut officials: Vec<PersonRow> = by_official
-            .into_iter()
-            .map(|(k, _, c)| {
-                let s = Satisfaction::of(&c);
-                let l = official_names.get(&k).filter(|_| k != 0);
-                PersonRow {
-                    official_id: (k != 0).then_some(k),
-                    code: l.map(|l| l.code.clone()).unwrap_or_default(),
-                    name: l.map_or_else(|| "(Không gắn với cán bộ)".into(), |l| l.name.clone()),
-                    unit_name: l.map(|l| l.place.clone()).unwrap_or_default(),
-                    below_min_n: s.ballots < min_n,
-                    satisfaction: s,
-                }
-            })
-            .collect();
-        officials.sort_by(|a, b| (&a.unit_name, &a.name).cmp(&(&b.unit_name, &b.name)));
-
-        // Trends.
-        let ratings_by_month: HashMap<i64, LevelCounts> =
-            by_month.into_iter().map(|(k, _, c)| (k, c)).collect();
-        let open_months = open_by_month(&dossier_months, &trend_months, now_open);
-        let dossier_by_month: HashMap<BucketKey, DossierCounts> =
-            dossier_months.into_iter().collect();
-        let trend = trend_months
-            .iter()
-            .map(|m| TrendPoint {
-                month: m.to_string(),
-                satisfaction: Satisfaction::of(
-                    &ratings_by_month
-                        .get(&i64::from(month_key(*m)))
-                        .copied()
-                        .unwrap_or_default(),
-                ),
-                dossiers: DossierFigures::of(
-                    &dossier_by_month
-                        .get(&month_key(*m))
-                        .copied()
-                        .unwrap_or_default(),
-                    open_months.get(m).copied().unwrap_or_default(),
-                ),
-            })
-            .collect();
-
-        // Hour of week.
-        let mut clock: Vec<ClockCell> = clock
-            .into_iter()
-            .map(|(k, _, c)| {
-                let s = Satisfaction::of(&c);
-                ClockCell {
-                    weekday: (k / 100) as u8,
-                    hour: (k % 100) as u8,
-                    ballots: s.ballots,
-                    satisfied: s.satisfied,
-                }
-            })
-            .collect();
-        clock.sort_by_key(|c| (c.weekday, c.hour));
-
         Ok(Dashboard {
             unit_id: unit.id,
             unit_code: unit.code.clone(),
@@ -440,14 +297,185 @@ impl Dashboard {
             satisfaction,
             satisfaction_year_before: Satisfaction::of(&sum_levels(before.iter().map(|r| &r.2))),
             dossiers: dossier_figures,
-            questions,
-            counters,
-            sub_units,
-            officials,
-            trend,
-            clock,
+            questions: question_rows(questions),
+            counters: counter_rows(by_counter, dossier_counters, &counter_names),
+            sub_units: sub_unit_rows(subs, sub_dossiers, &open, min_n),
+            officials: official_rows(by_official, &official_names, min_n),
+            trend: trend_points(&trend_months, by_month, dossier_months, now_open),
+            clock: clock_cells(clock),
         })
     }
+}
+
+/// A part of `Store::rating_agg_parts`: key, question, counts.
+type KeyRows = Vec<(i64, String, LevelCounts)>;
+
+/// Questions, in the standard form's order, labelled from it where the key is known.
+fn question_rows(rows: KeyRows) -> Vec<QuestionRow> {
+    let standard = FormDefinition::standard();
+    let mut questions: Vec<QuestionRow> = rows
+        .into_iter()
+        .map(|(_, key, c)| {
+            let q = standard.questions.iter().find(|q| q.key == key);
+            QuestionRow {
+                label_vi: q.map_or_else(|| key.clone(), |q| q.label_vi.clone()),
+                label_en: q.map_or_else(|| key.clone(), |q| q.label_en.clone()),
+                key,
+                satisfaction: Satisfaction::of(&c),
+            }
+        })
+        .collect();
+    questions.sort_by(|a, b| {
+        let pos = |k: &str| standard.questions.iter().position(|q| q.key == k);
+        pos(&a.key)
+            .unwrap_or(usize::MAX)
+            .cmp(&pos(&b.key).unwrap_or(usize::MAX))
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    questions
+}
+
+/// Counters with their ballots and the results handed back there; ballots given away from a
+/// counter (key 0) as one more row.
+fn counter_rows(
+    by_counter: KeyRows,
+    dossiers: Vec<(i64, DossierCounts)>,
+    names: &LabelMap,
+) -> Vec<CounterRow> {
+    let returned: HashMap<i64, u64> = dossiers
+        .into_iter()
+        .map(|(k, c)| (k, c.returned.max(0) as u64))
+        .collect();
+    let mut ids: Vec<i64> = by_counter
+        .iter()
+        .map(|r| r.0)
+        .chain(returned.keys().copied())
+        .filter(|k| *k != 0)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let ballots: HashMap<i64, LevelCounts> =
+        by_counter.into_iter().map(|(k, _, c)| (k, c)).collect();
+    let mut counters: Vec<CounterRow> = ids
+        .iter()
+        .filter_map(|id| names.get(id))
+        .map(|l| (Some(l.id), l.code.clone(), l.name.clone(), l.place.clone()))
+        .chain(ballots.contains_key(&0).then(|| {
+            (
+                None,
+                String::new(),
+                "(Không qua quầy)".to_string(),
+                String::new(),
+            )
+        }))
+        .map(|(id, code, name, place)| {
+            let s = Satisfaction::of(&ballots.get(&id.unwrap_or(0)).copied().unwrap_or_default());
+            let ret = id.and_then(|i| returned.get(&i).copied()).unwrap_or(0);
+            CounterRow {
+                counter_id: id,
+                code,
+                name,
+                place,
+                response_rate: (id.is_some() && ret > 0).then(|| s.ballots as f64 / ret as f64),
+                returned: ret,
+                satisfaction: s,
+            }
+        })
+        .collect();
+    counters.sort_by(|a, b| (&a.place, &a.code).cmp(&(&b.place, &b.code)));
+    counters
+}
+
+/// Sub-units with their ballots, dossiers and open dossiers at the period's end.
+fn sub_unit_rows(
+    subs: Vec<(UnitLabel, LevelCounts)>,
+    dossiers: Vec<(i64, DossierCounts)>,
+    open: &HashMap<i64, OpenNow>,
+    min_n: u64,
+) -> Vec<SubUnitRow> {
+    let dossiers: HashMap<i64, DossierCounts> = dossiers.into_iter().collect();
+    subs.into_iter()
+        .map(|(l, c)| {
+            let s = Satisfaction::of(&c);
+            SubUnitRow {
+                dossiers: DossierFigures::of(
+                    &dossiers.get(&l.id).copied().unwrap_or_default(),
+                    open.get(&l.id).copied().unwrap_or_default(),
+                ),
+                below_min_n: s.ballots < min_n,
+                satisfaction: s,
+                unit: l,
+            }
+        })
+        .collect()
+}
+
+/// Officials rated in the unit's subtree; ballots tied to nobody (key 0) as one more row.
+fn official_rows(by_official: KeyRows, names: &LabelMap, min_n: u64) -> Vec<PersonRow> {
+    let mut officials: Vec<PersonRow> = by_official
+        .into_iter()
+        .map(|(k, _, c)| {
+            let s = Satisfaction::of(&c);
+            let l = names.get(&k).filter(|_| k != 0);
+            PersonRow {
+                official_id: (k != 0).then_some(k),
+                code: l.map(|l| l.code.clone()).unwrap_or_default(),
+                name: l.map_or_else(|| "(Không gắn với cán bộ)".into(), |l| l.name.clone()),
+                unit_name: l.map(|l| l.place.clone()).unwrap_or_default(),
+                below_min_n: s.ballots < min_n,
+                satisfaction: s,
+            }
+        })
+        .collect();
+    officials.sort_by(|a, b| (&a.unit_name, &a.name).cmp(&(&b.unit_name, &b.name)));
+    officials
+}
+
+/// The trend's points: ballots per month (`AggPart::ByBucket`), dossiers per month and the
+/// open ones at each month's end.
+fn trend_points(
+    months: &[Month],
+    by_month: KeyRows,
+    dossier_months: Vec<(BucketKey, DossierCounts)>,
+    now_open: OpenNow,
+) -> Vec<TrendPoint> {
+    let ratings: HashMap<i64, LevelCounts> = by_month.into_iter().map(|(k, _, c)| (k, c)).collect();
+    let open = open_by_month(&dossier_months, months, now_open);
+    let dossiers: HashMap<BucketKey, DossierCounts> = dossier_months.into_iter().collect();
+    months
+        .iter()
+        .map(|m| TrendPoint {
+            month: m.to_string(),
+            satisfaction: Satisfaction::of(
+                &ratings
+                    .get(&i64::from(month_key(*m)))
+                    .copied()
+                    .unwrap_or_default(),
+            ),
+            dossiers: DossierFigures::of(
+                &dossiers.get(&month_key(*m)).copied().unwrap_or_default(),
+                open.get(m).copied().unwrap_or_default(),
+            ),
+        })
+        .collect()
+}
+
+/// The hour-of-week pattern (key = weekday × 100 + hour), Sunday first.
+fn clock_cells(rows: KeyRows) -> Vec<ClockCell> {
+    let mut clock: Vec<ClockCell> = rows
+        .into_iter()
+        .map(|(k, _, c)| {
+            let s = Satisfaction::of(&c);
+            ClockCell {
+                weekday: (k / 100) as u8,
+                hour: (k % 100) as u8,
+                ballots: s.ballots,
+                satisfied: s.satisfied,
+            }
+        })
+        .collect();
+    clock.sort_by_key(|c| (c.weekday, c.hour));
+    clock
 }
 
 /// Months named by trend points, for charts.
