@@ -256,12 +256,25 @@ impl Dashboard {
             )?;
             Ok::<_, ReportError>((subs, sub_dossiers, open))
         };
+        // A period that reaches this month ends with the dossiers open now, which `open_at_end`
+        // reads with the sub-units': the trend reads them itself only for a past period.
+        let ends_now = period.last >= Month::current();
         let dossier_trend = async {
             let (months, now_open) = tokio::try_join!(
                 store.dossier_agg_months(unit.id, 0, month_key(period.last)),
-                store.dossier_open_now(&unit_ids, day_key(local_time(now_ms()).date()))
+                async {
+                    if ends_now {
+                        return Ok(None);
+                    }
+                    let today = day_key(local_time(now_ms()).date());
+                    Ok(store
+                        .dossier_open_now(&unit_ids, today)
+                        .await?
+                        .get(&unit.id)
+                        .copied())
+                }
             )?;
-            Ok::<_, ReportError>((months, now_open.get(&unit.id).copied().unwrap_or_default()))
+            Ok::<_, ReportError>((months, now_open))
         };
         let (ratings, dossiers, (subs, sub_dossiers, open), (dossier_months, now_open), names) = tokio::try_join!(
             async { Ok::<_, ReportError>(ratings.await?) },
@@ -271,6 +284,9 @@ impl Dashboard {
             async { Ok::<_, ReportError>(store.official_and_counter_labels().await?) },
         )?;
         let (official_names, counter_names) = names;
+        let now_open = now_open
+            .or_else(|| ends_now.then(|| open.get(&unit.id).copied()).flatten())
+            .unwrap_or_default();
         let [
             total,
             before,
