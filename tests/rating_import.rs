@@ -212,3 +212,50 @@ async fn a_key_repeated_in_a_big_first_load_is_refused_by_name() {
     assert_eq!(store.rating_count().await.unwrap(), 0);
     assert!(store.aggregates_dump().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_key_repeated_in_a_later_chunk_names_its_line() {
+    let (db, _guard) = fresh_database().await;
+    let store = Store::connect(&db).await.unwrap();
+    store.migrate().await.unwrap();
+    seed(&store).await;
+    let dir = tempfile::tempdir().unwrap();
+    // Past the reader's first chunk (20,000 rows): the first `r-5` is written by the time its
+    // repeat arrives, and on PostgreSQL the keys' unique constraint is not there during a load
+    // into an empty table.
+    let mut csv = ratings_file(25_000);
+    csv.push_str("r-5,22525,Q1,VH01,kiosk,2026-10-01 08:00,3,5,,,,,\n");
+    let file = write(&dir, "repeat.csv", &csv);
+    let out = hailong(&db, &["import", "ratings", &file]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 25002: rating key 'r-5' repeats an earlier line of the file"),
+        "{err}"
+    );
+    assert_eq!(store.rating_count().await.unwrap(), 0);
+    assert!(store.aggregates_dump().await.unwrap().is_empty());
+
+    // Without the repeat the same rows load, and the key is unique again afterwards: a later
+    // file that brings `r-5` once more is refused.
+    let file = write(&dir, "fixed.csv", &ratings_file(25_000));
+    let out = hailong(&db, &["import", "ratings", &file]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let late = write(
+        &dir,
+        "late.csv",
+        &format!("{HEADER}r-5,22525,Q1,VH01,kiosk,2026-10-01 08:00,3,5,,,,,\n"),
+    );
+    let out = hailong(&db, &["import", "ratings", &late]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("r-5") && err.contains("already stored"),
+        "{err}"
+    );
+    assert_eq!(store.rating_count().await.unwrap(), 25_000);
+}

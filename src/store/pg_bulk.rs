@@ -69,7 +69,40 @@ pub(crate) async fn drop_primary_key_for_fill(
     .bind(table)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((name, def)) = key else {
+    drop_constraint(tx, table, key).await
+}
+
+/// For a load into an empty table whose loader tells repeated values apart itself: drops the
+/// UNIQUE constraint on `column` and returns the statement that adds it back, for
+/// `restore_indexes` once the rows are in. Checked row by row, the constraint on ratings' keys
+/// was 40% of a 3-million-row COPY (9.6 s against 5.6 s); built afterwards it costs 4 s for 10
+/// million. Adding it back still refuses the commit if a repeat slipped through.
+pub(crate) async fn drop_unique_for_first_fill(
+    tx: &mut sqlx::PgConnection,
+    table: &str,
+    column: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let unique: Option<(String, String)> = sqlx::query_as(
+        "SELECT c.conname::text, pg_get_constraintdef(c.oid) FROM pg_constraint c
+         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+         WHERE c.conrelid = $1::regclass AND c.contype = 'u'
+           AND cardinality(c.conkey) = 1 AND a.attname = $2",
+    )
+    .bind(table)
+    .bind(column)
+    .fetch_optional(&mut *tx)
+    .await?;
+    drop_constraint(tx, table, unique).await
+}
+
+/// Drops the constraint `found` (name, definition) names, if any, and returns the statement
+/// that adds it back.
+async fn drop_constraint(
+    tx: &mut sqlx::PgConnection,
+    table: &str,
+    found: Option<(String, String)>,
+) -> Result<Option<String>, sqlx::Error> {
+    let Some((name, def)) = found else {
         return Ok(None);
     };
     sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT \"{name}\""))

@@ -361,6 +361,39 @@ struct Resolved {
     count: u64,
     flagged: u64,
     keys: Vec<(u64, String, Option<String>)>,
+    /// Rows whose key hashes like a key of an earlier row of the file: a repeated line, or
+    /// (rarely) a collision, which a look-up tells apart.
+    suspects: Vec<(u64, String)>,
+}
+
+/// A key's fingerprint in the set of keys a load has read (fixed keys: the same key always
+/// gives the same hash).
+fn key_hash(key: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
+}
+
+/// Fails naming the line of the first of `suspects` whose key is stored more than `$stored`
+/// times on `$conn` (the load's own transaction).
+macro_rules! refuse_repeated_key {
+    ($conn:expr, $suspects:expr, $stored:expr) => {{
+        for (line, key) in $suspects {
+            let n: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM ratings WHERE idempotency_key = $1")
+                    .bind(key.as_str())
+                    .fetch_one(&mut *$conn)
+                    .await?;
+            if n > $stored {
+                return Err(row_err(
+                    *line,
+                    format!("mã đánh giá '{key}' trùng với một dòng trước trong tệp"),
+                    format!("rating key '{key}' repeats an earlier line of the file"),
+                ));
+            }
+        }
+    }};
 }
 
 /// Resolves the reader's chunks on a thread of its own while the caller writes the previous
@@ -380,6 +413,7 @@ fn resolve_stage(
     let (tx, rx) = mpsc::channel(2);
     let tally = tokio::task::spawn_blocking(move || {
         let mut tally = RatingTally::default();
+        let mut seen: HashSet<u64> = HashSet::new();
         while let Some(chunk) = chunks.blocking_recv() {
             let resolved = chunk.and_then(|chunk| {
                 let rows = chunk
@@ -389,6 +423,11 @@ fn resolve_stage(
                 let keys = rows
                     .iter()
                     .map(|r| (r.line, r.key.clone(), r.dossier_code.clone()))
+                    .collect();
+                let suspects = rows
+                    .iter()
+                    .filter(|r| !seen.insert(key_hash(&r.key)))
+                    .map(|r| (r.line, r.key.clone()))
                     .collect();
                 let flagged = rows.iter().filter(|r| r.flagged_at.is_some()).count() as u64;
                 let count = rows.len() as u64;
@@ -407,6 +446,7 @@ fn resolve_stage(
                     count,
                     flagged,
                     keys,
+                    suspects,
                 })
             });
             let failed = resolved.is_err();
@@ -461,6 +501,9 @@ impl Store {
                                 Vec::new()
                             });
                         }
+                        // A key of an earlier chunk is stored by now; one repeated within
+                        // this chunk fails its insert, which `explain_conflict` names.
+                        refuse_repeated_key!(&mut *tx, &chunk.suspects, 0);
                         last_chunk = chunk.keys;
                         let mut handle = tx.lock_handle().await?;
                         // SAFETY: the handle stays locked throughout.
@@ -531,13 +574,28 @@ impl Store {
                         resolve_stage(lookups, source.to_string(), now, true, chunks);
                     // The first chunk tells a bulk load, before COPY occupies the connection.
                     let mut first = resolved.recv().await.transpose()?;
-                    let dropped = match &first {
+                    let mut dropped = match &first {
                         Some(c) if c.count >= BULK_ROWS as u64 => {
                             super::pg_bulk::drop_indexes_for_load(&mut tx, "ratings", first_id)
                                 .await?
                         }
                         _ => Vec::new(),
                     };
+                    // Into an empty table the keys can only repeat each other, which the
+                    // resolve stage's hashes find: the unique key is built once at the end.
+                    let unique_dropped = if first_id == 0 && !dropped.is_empty() {
+                        let key = super::pg_bulk::drop_unique_for_first_fill(
+                            &mut tx,
+                            "ratings",
+                            "idempotency_key",
+                        )
+                        .await?;
+                        dropped.extend(key.clone());
+                        key.is_some()
+                    } else {
+                        false
+                    };
+                    let mut suspects: Vec<(u64, String)> = Vec::new();
                     let mut copy = tx
                         .copy_in_raw(&format!(
                             "COPY ratings ({COLUMNS}) FROM STDIN WITH (FORMAT csv)"
@@ -560,6 +618,7 @@ impl Store {
                             }
                         };
                         last_chunk = chunk.keys;
+                        suspects.extend(chunk.suspects);
                         sum.imported += chunk.count;
                         sum.flagged += chunk.flagged;
                         if let Err(e) = copy.send(chunk.copy).await {
@@ -577,6 +636,9 @@ impl Store {
                     // keys that are still held: the last chunk's.
                     copy.finish().await?;
                     last_chunk.clear();
+                    if unique_dropped {
+                        refuse_repeated_key!(&mut *tx, &suspects, 1);
+                    }
                     let tally = joined(tallied).await;
                     tracing::info!(
                         rows = sum.imported,
