@@ -306,6 +306,50 @@ async fn a_code_repeated_in_a_later_chunk_of_the_file_names_its_line() {
 }
 
 #[tokio::test]
+async fn numbering_in_a_later_chunk_continues_after_codes_given_in_an_earlier_one() {
+    let (db, _guard, store, _s, _p) = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    // The first chunk (20,000 rows) gives the codes 0001–1000 of 2 March 2020 to its first
+    // rows; rows of that day without a code in the second chunk are numbered after them.
+    let mut body = String::from(HEADER);
+    for i in 0..20_000 {
+        let code = if i < 1000 {
+            format!("22525-200302-{:04}", i + 1)
+        } else {
+            String::new()
+        };
+        let day = if i < 1000 { 2 } else { 3 + i % 20 };
+        let _ = writeln!(
+            body,
+            "{code},22525,1.001193,1,Bình,2020-03-{day:02} 08:{:02},,4,,,,",
+            i % 60
+        );
+    }
+    body.push_str(",22525,1.001193,1,Cường,2020-03-02 09:00,,4,,,,\n");
+    body.push_str(",22525,1.001193,1,Dũng,2020-03-02 10:00,,4,,,,\n");
+    let out = hailong(
+        &db,
+        &["import", "dossiers", &write(&dir, "later.csv", &body)],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (code, name) in [
+        ("22525-200302-1001", "Cường"),
+        ("22525-200302-1002", "Dũng"),
+    ] {
+        let d = store.dossier_by_code(code).await.unwrap();
+        assert_eq!(d.map(|d| d.applicant_name).as_deref(), Some(name), "{code}");
+    }
+    assert_eq!(
+        count(&store, "SELECT COUNT(DISTINCT code) FROM dossiers").await,
+        20_002
+    );
+}
+
+#[tokio::test]
 async fn codes_already_in_the_database_are_refused() {
     let (db, _guard, store, _s, _p) = setup().await;
     let dir = tempfile::tempdir().unwrap();
