@@ -190,51 +190,32 @@ async fn a_bad_row_names_its_line_and_nothing_is_kept() {
 }
 
 #[tokio::test]
-async fn a_key_repeated_in_a_big_first_load_is_refused_by_name() {
+async fn a_key_repeated_in_a_big_first_load_is_refused_by_its_line() {
     let (db, _guard) = fresh_database().await;
     let store = Store::connect(&db).await.unwrap();
     store.migrate().await.unwrap();
     seed(&store).await;
     let dir = tempfile::tempdir().unwrap();
-    // A load big enough to go in bulk (indexes dropped, checks off on SQLite, COPY on
-    // PostgreSQL, where the violation surfaces only when the stream ends) still names the
-    // repeated key.
-    let mut csv = ratings_file(12_000);
-    csv.push_str("r-5,22525,Q1,VH01,kiosk,2026-10-01 08:00,3,5,,,,,\n");
-    let file = write(&dir, "repeat.csv", &csv);
-    let out = hailong(&db, &["import", "ratings", &file]);
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("r-5") && err.contains("repeats an earlier line"),
-        "{err}"
-    );
-    assert_eq!(store.rating_count().await.unwrap(), 0);
-    assert!(store.aggregates_dump().await.unwrap().is_empty());
-}
-
-#[tokio::test]
-async fn a_key_repeated_in_a_later_chunk_names_its_line() {
-    let (db, _guard) = fresh_database().await;
-    let store = Store::connect(&db).await.unwrap();
-    store.migrate().await.unwrap();
-    seed(&store).await;
-    let dir = tempfile::tempdir().unwrap();
-    // Past the reader's first chunk (20,000 rows): the first `r-5` is written by the time its
-    // repeat arrives, and on PostgreSQL the keys' unique constraint is not there during a load
-    // into an empty table.
-    let mut csv = ratings_file(25_000);
-    csv.push_str("r-5,22525,Q1,VH01,kiosk,2026-10-01 08:00,3,5,,,,,\n");
-    let file = write(&dir, "repeat.csv", &csv);
-    let out = hailong(&db, &["import", "ratings", &file]);
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("line 25002: rating key 'r-5' repeats an earlier line of the file"),
-        "{err}"
-    );
-    assert_eq!(store.rating_count().await.unwrap(), 0);
-    assert!(store.aggregates_dump().await.unwrap().is_empty());
+    // Loads big enough to go in bulk (indexes dropped, checks off on SQLite, COPY on
+    // PostgreSQL, where a violation surfaces only when the stream ends, and where the keys'
+    // unique constraint is built after the rows of a load into an empty table) still name the
+    // repeated key and its line: within the reader's first chunk (20,000 rows), and past it,
+    // when the first `r-5` is already written.
+    for rows in [12_000, 25_000] {
+        let mut csv = ratings_file(rows);
+        csv.push_str("r-5,22525,Q1,VH01,kiosk,2026-10-01 08:00,3,5,,,,,\n");
+        let file = write(&dir, "repeat.csv", &csv);
+        let out = hailong(&db, &["import", "ratings", &file]);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        let line = format!("line {}: rating key 'r-5'", rows + 2);
+        assert!(
+            err.contains(&line) && err.contains("repeats an earlier line"),
+            "{err}"
+        );
+        assert_eq!(store.rating_count().await.unwrap(), 0);
+        assert!(store.aggregates_dump().await.unwrap().is_empty());
+    }
 
     // Without the repeat the same rows load, and the key is unique again afterwards: a later
     // file that brings `r-5` once more is refused.
