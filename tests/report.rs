@@ -414,4 +414,37 @@ async fn a_province_reaches_communes_under_its_districts() {
     assert_eq!(listed(province).await, vec![official]);
     assert_eq!(listed(district).await, vec![official]);
     assert!(listed(other).await.is_empty());
+
+    // The lists are kept in memory; every change that shows in them is seen at once: a title,
+    // leaving the service, a commune moved to another district, its code.
+    store
+        .official_update(
+            official,
+            &OfficialInput {
+                unit_id: commune,
+                code: "XT01".into(),
+                full_name: "Phạm Văn Thử".into(),
+                title: "Công chức Tư pháp - Hộ tịch".into(),
+                active: false,
+            },
+        )
+        .await
+        .unwrap();
+    let o = store.report_officials(district, &[]).await.unwrap();
+    assert_eq!(
+        (o[0].title.as_str(), o[0].active),
+        ("Công chức Tư pháp - Hộ tịch", false)
+    );
+    store
+        .unit_update(
+            commune,
+            &unit(Some(other), UnitLevel::Commune, "90201", "Xã Thử"),
+        )
+        .await
+        .unwrap();
+    assert!(listed(district).await.is_empty());
+    assert_eq!(listed(other).await, vec![official]);
+    assert_eq!(listed(province).await, vec![official]);
+    let o = store.report_officials(other, &[]).await.unwrap();
+    assert_eq!(o[0].unit_code, "90201");
 }

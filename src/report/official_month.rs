@@ -259,6 +259,7 @@ mod tests {
             title: String::new(),
             unit_name: "Xã Vạn Hưng".into(),
             unit_code: "22525".into(),
+            unit_id: 1,
             active: true,
             created_at: 0,
         }

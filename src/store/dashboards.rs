@@ -162,7 +162,7 @@ impl Store {
     /// The one row of a version table (`units_version`, `names_version`). Read before the
     /// names it guards: a change in between leaves the cached entry one version behind, to be
     /// read again next time, never a stale list taken for a fresh one.
-    async fn version(&self, table: &str) -> Result<i64> {
+    pub(crate) async fn version(&self, table: &str) -> Result<i64> {
         let sql = format!("SELECT version FROM {table} WHERE id = 1");
         Ok(with_pool!(self, p => sqlx::query_scalar(&sql).fetch_one(p).await)?)
     }

@@ -120,6 +120,8 @@ pub struct Store {
     unit_labels: std::sync::Arc<unit_cache::UnitLabelCache>,
     /// Officials' and counters' names, kept while none of them changes.
     names: std::sync::Arc<unit_cache::NameCache>,
+    /// Officials with their units, for the per-official reports.
+    roster: std::sync::Arc<unit_cache::RosterCache>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -197,6 +199,7 @@ impl From<Db> for Store {
             db,
             unit_labels: Default::default(),
             names: Default::default(),
+            roster: Default::default(),
         }
     }
 }

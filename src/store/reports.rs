@@ -1,6 +1,10 @@
 //! Raw figures for reports: counts grouped in the database, shaped in `report/`.
 
-use super::{Result, SUBTREE_CTE, Store, with_pool};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use super::unit_cache::Roster;
+use super::{Result, Store, fetch_packed, with_pool};
 use crate::domain::aggregate::{LevelCounts, dim};
 use crate::domain::period::BucketKey;
 
@@ -16,27 +20,66 @@ pub struct ReportOfficial {
     #[serde(deserialize_with = "super::bool_from_int")]
     pub active: bool,
     pub created_at: crate::domain::time::Millis,
+    pub unit_id: i64,
 }
 
 impl Store {
-    /// Officials of the subtree plus any official in `extra` (rated there but from elsewhere).
+    /// Officials of the subtree plus any official in `extra` (rated there but from elsewhere),
+    /// ordered by unit code and name. From memory while units and officials are unchanged.
     pub async fn report_officials(&self, root: i64, extra: &[i64]) -> Result<Vec<ReportOfficial>> {
-        let ids = extra
+        let roster = self.roster().await?;
+        let mut subtree: HashSet<i64> = HashSet::from([root]);
+        let mut todo = vec![root];
+        while let Some(u) = todo.pop() {
+            for &c in roster.children.get(&u).into_iter().flatten() {
+                if subtree.insert(c) {
+                    todo.push(c);
+                }
+            }
+        }
+        Ok(roster
+            .officials
             .iter()
-            .map(|i| i.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
-        let extra_clause = if ids.is_empty() {
-            String::new()
-        } else {
-            format!(" OR o.id IN ({ids})")
-        };
-        let sql = format!(
-            "{SUBTREE_CTE} SELECT o.id, o.code, o.full_name, o.title, u.name AS unit_name, u.code AS unit_code, o.active, o.created_at
-             FROM officials o JOIN units u ON u.id = o.unit_id
-             WHERE o.unit_id IN (SELECT id FROM subtree){extra_clause}
-             ORDER BY u.code, o.full_name");
-        super::fetch_packed(self, &sql, 8, &[root]).await
+            .filter(|o| subtree.contains(&o.unit_id) || extra.contains(&o.id))
+            .cloned()
+            .collect())
+    }
+
+    /// Every official in report order with the unit tree, read again only when `units_version`
+    /// or `names_version` moved (both read before the rows, as `unit_labels` does).
+    async fn roster(&self) -> Result<Arc<Roster>> {
+        let (units, names) =
+            tokio::try_join!(self.version("units_version"), self.version("names_version"))?;
+        if let Some(r) = self.roster.get(&units, names) {
+            return Ok(r);
+        }
+        let (officials, tree) = tokio::try_join!(
+            fetch_packed::<ReportOfficial>(
+                self,
+                "SELECT o.id, o.code, o.full_name, o.title, u.name AS unit_name, u.code AS unit_code,
+                        o.active, o.created_at, o.unit_id
+                 FROM officials o JOIN units u ON u.id = o.unit_id
+                 ORDER BY u.code, o.full_name",
+                9,
+                &[],
+            ),
+            fetch_packed::<(i64, i64)>(
+                self,
+                "SELECT id, parent_id FROM units WHERE parent_id IS NOT NULL",
+                2,
+                &[],
+            )
+        )?;
+        let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (id, parent) in tree {
+            children.entry(parent).or_default().push(id);
+        }
+        let roster = Arc::new(Roster {
+            officials,
+            children,
+        });
+        self.roster.put(units, names, Arc::clone(&roster));
+        Ok(roster)
     }
 
     /// An official's own counts in a bucket, wherever they were rated: read from the root

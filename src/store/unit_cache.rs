@@ -9,6 +9,7 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
 use super::dashboards::{Label, UnitLabel};
+use super::reports::ReportOfficial;
 
 /// Values by key, each with the version it was read at.
 #[derive(Debug)]
@@ -55,3 +56,15 @@ pub(crate) enum Names {
 /// dashboard names hundreds of each, which cost PostgreSQL more to look up by id than the
 /// figures beside them.
 pub(crate) type NameCache = Versioned<Names, HashMap<i64, Label>>;
+
+/// Every official as reports list them (in report order: unit code, then name) with the unit
+/// tree, so that a unit's officials are picked from memory instead of walking the tree in SQL
+/// on each request. Keyed by `units_version` (the tree), valid at a `names_version` (names,
+/// titles, whether active: migration 0019).
+#[derive(Debug)]
+pub(crate) struct Roster {
+    pub(crate) officials: Vec<ReportOfficial>,
+    pub(crate) children: HashMap<i64, Vec<i64>>,
+}
+
+pub(crate) type RosterCache = Versioned<i64, Roster>;

@@ -50,6 +50,7 @@ async fn month_row(
         title: o.title.clone(),
         unit_name: o.unit_name.clone(),
         unit_code: unit.code.clone(),
+        unit_id: unit.id,
         active: o.active,
         // Only the total row is read below, so the listing rules do not matter here.
         created_at: 0,
