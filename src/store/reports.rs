@@ -50,7 +50,7 @@ impl Store {
     async fn roster(&self) -> Result<Arc<Roster>> {
         let (units, names) =
             tokio::try_join!(self.version("units_version"), self.version("names_version"))?;
-        if let Some(r) = self.roster.get(&units, names) {
+        if let Some(r) = self.roster.get(&(), (units, names)) {
             return Ok(r);
         }
         let (officials, tree) = tokio::try_join!(
@@ -78,7 +78,7 @@ impl Store {
             officials,
             children,
         });
-        self.roster.put(units, names, Arc::clone(&roster));
+        self.roster.put((), (units, names), Arc::clone(&roster));
         Ok(roster)
     }
 

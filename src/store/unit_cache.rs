@@ -13,11 +13,11 @@ use super::reports::ReportOfficial;
 
 /// Values by key, each with the version it was read at.
 #[derive(Debug)]
-pub(crate) struct Versioned<K, V> {
-    entries: Mutex<HashMap<K, (i64, Arc<V>)>>,
+pub(crate) struct Versioned<K, V, W = i64> {
+    entries: Mutex<HashMap<K, (W, Arc<V>)>>,
 }
 
-impl<K, V> Default for Versioned<K, V> {
+impl<K, V, W> Default for Versioned<K, V, W> {
     fn default() -> Self {
         Versioned {
             entries: Mutex::new(HashMap::new()),
@@ -25,9 +25,9 @@ impl<K, V> Default for Versioned<K, V> {
     }
 }
 
-impl<K: Eq + Hash, V> Versioned<K, V> {
+impl<K: Eq + Hash, V, W: PartialEq> Versioned<K, V, W> {
     /// The value, if read at `version`.
-    pub(crate) fn get(&self, key: &K, version: i64) -> Option<Arc<V>> {
+    pub(crate) fn get(&self, key: &K, version: W) -> Option<Arc<V>> {
         let map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         map.get(key)
             .filter(|(v, _)| *v == version)
@@ -36,7 +36,7 @@ impl<K: Eq + Hash, V> Versioned<K, V> {
 
     /// Keeps a value read after `version` was: a change between the two reads bumps the
     /// version again, so the next use reads afresh rather than keeping a stale value.
-    pub(crate) fn put(&self, key: K, version: i64, value: Arc<V>) {
+    pub(crate) fn put(&self, key: K, version: W, value: Arc<V>) {
         let mut map = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         map.insert(key, (version, value));
     }
@@ -59,12 +59,12 @@ pub(crate) type NameCache = Versioned<Names, HashMap<i64, Label>>;
 
 /// Every official as reports list them (in report order: unit code, then name) with the unit
 /// tree, so that a unit's officials are picked from memory instead of walking the tree in SQL
-/// on each request. Keyed by `units_version` (the tree), valid at a `names_version` (names,
-/// titles, whether active: migration 0019).
+/// on each request. One entry, valid at a (`units_version`, `names_version`): the tree, and the
+/// names, titles and whether active (migration 0019).
 #[derive(Debug)]
 pub(crate) struct Roster {
     pub(crate) officials: Vec<ReportOfficial>,
     pub(crate) children: HashMap<i64, Vec<i64>>,
 }
 
-pub(crate) type RosterCache = Versioned<i64, Roster>;
+pub(crate) type RosterCache = Versioned<(), Roster, (i64, i64)>;
