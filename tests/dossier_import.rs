@@ -85,14 +85,16 @@ async fn thousands_of_past_dossiers_load_with_generated_codes_that_later_intakes
         count(&store, "SELECT COUNT(*) FROM dossiers WHERE imported").await,
         3001
     );
+    // The import is on each dossier, not a history row per dossier.
     assert_eq!(
         count(
             &store,
-            "SELECT COUNT(*) FROM dossier_events WHERE action = 'import'"
+            "SELECT COUNT(*) FROM dossiers WHERE imported_at IS NOT NULL"
         )
         .await,
         3001
     );
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM dossier_events").await, 0);
     assert_eq!(
         count(&store, "SELECT COUNT(*) FROM dossiers WHERE status = 10").await,
         2970
@@ -174,6 +176,39 @@ async fn thousands_of_past_dossiers_load_with_generated_codes_that_later_intakes
     let history = store.dossier_events(mai.id).await.unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].action, "import");
+    assert_eq!(history[0].to_status, Status::Received.code());
+    // Once handled, the history still begins with the import, in the status it came with.
+    let started = store
+        .dossier_act(
+            mai.id,
+            &hailong::store::dossiers::ActInput {
+                action: hailong::domain::dossier::Action::Start,
+                note: String::new(),
+                return_method: None,
+                official_id: None,
+                user_id: None,
+                at: hailong::domain::time::now_ms(),
+            },
+        )
+        .await
+        .unwrap();
+    let history = store.dossier_events(mai.id).await.unwrap();
+    let steps: Vec<(&str, Option<i16>, i16)> = history
+        .iter()
+        .map(|e| (e.action.as_str(), e.from_status, e.to_status))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("import", None, Status::Received.code()),
+            (
+                "start",
+                Some(Status::Received.code()),
+                started.status.code()
+            ),
+        ]
+    );
+    assert!(history[0].at <= history[1].at);
 
     // A dossier received today at the desk on an imported day continues the numbering.
     let next = store

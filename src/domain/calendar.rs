@@ -391,9 +391,18 @@ impl WorkingCalendar {
         }
         let mut left = seconds;
         let mut t = start;
-        // Whole working days at a time would be faster; limits are at most a few thousand days.
+        let opening = self.hours.opening();
+        let day = self.hours.minutes_per_day() * 60;
         loop {
             let (at, end) = self.next_working(t);
+            // A whole working day from its opening at once (a load of millions of dossiers
+            // spent a tenth of its time here walking interval by interval). `>` keeps the
+            // day whose last interval the sum uses up exactly on the path below.
+            if at.time() == opening && left > day {
+                left -= day;
+                t = self.next_working_day(at.date()).and_time(opening);
+                continue;
+            }
             let avail = (end - at).num_seconds();
             if left <= avail {
                 return at + Duration::seconds(left);
@@ -829,6 +838,28 @@ mod tests {
                 c.add_working_minutes(c.add_working_minutes(t, n), m),
                 c.add_working_minutes(t, n + m)
             );
+        }
+
+        #[test]
+        fn whole_days_at_once_add_what_interval_by_interval_adds(c in any_calendar(), t in any_time(), n in 0i64..20_000) {
+            // The definition: interval by interval.
+            let by_intervals = |start: NaiveDateTime, seconds: i64| {
+                if seconds <= 0 {
+                    return start;
+                }
+                let (mut left, mut t) = (seconds, start);
+                loop {
+                    let (at, end) = c.next_working(t);
+                    let avail = (end - at).num_seconds();
+                    if left <= avail {
+                        return at + Duration::seconds(left);
+                    }
+                    left -= avail;
+                    t = end;
+                }
+            };
+            prop_assert_eq!(c.add_working_minutes(t, n), by_intervals(t, n * 60));
+            prop_assert_eq!(c.add_working_seconds(t, n * 37), by_intervals(t, n * 37));
         }
 
         #[test]

@@ -337,11 +337,21 @@ impl Store {
             .filter(|d| d.lookup_secret == normalise_secret(secret)))
     }
 
+    /// A dossier's history, oldest first. An imported dossier's begins with its import, kept on
+    /// the dossier (`imported_at`): its status then is the one its first later transition left,
+    /// or its status now when nothing happened since.
     pub async fn dossier_events(&self, id: i64) -> Result<Vec<DossierEvent>> {
         Ok(with_pool!(self, p => sqlx::query_as(
-            "SELECT e.at, e.action, e.from_status, e.to_status, o.full_name AS official_name, e.note, e.new_due_at
+            "SELECT e.at, e.action, e.from_status, e.to_status, o.full_name AS official_name, e.note, e.new_due_at, e.id AS seq
              FROM dossier_events e LEFT JOIN officials o ON o.id = e.official_id
-             WHERE e.dossier_id = $1 ORDER BY e.at, e.id")
+             WHERE e.dossier_id = $1
+             UNION ALL
+             SELECT d.imported_at, 'import', NULL, COALESCE(
+                     (SELECT e.from_status FROM dossier_events e WHERE e.dossier_id = d.id
+                      ORDER BY e.at, e.id LIMIT 1), d.status),
+                 NULL, 'Nhập từ dữ liệu cũ', NULL, 0
+             FROM dossiers d WHERE d.id = $1 AND d.imported_at IS NOT NULL
+             ORDER BY 1, 8")
             .bind(id).fetch_all(p).await)?)
     }
 

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use super::Db;
 use super::aggregates::{AggSink, J, agg_tally_cells};
-use super::dossier_import::{copy_field, copy_opt};
+use super::dossier_import::CopyLine;
 use super::sqlite_bulk::{
     BULK_ROWS, bulk_connection, drop_indexes_for_load, restore_indexes, staged,
 };
@@ -328,29 +328,24 @@ async fn explain_conflict(
 }
 
 fn copy_row(out: &mut Vec<u8>, r: &Ready) {
-    use std::io::Write;
-    copy_field(out, &r.key);
-    let _ = write!(out, ",{},", r.channel);
-    copy_opt(out, r.counter_id);
-    out.push(b',');
-    copy_opt(out, r.official_id);
-    let _ = write!(
-        out,
-        ",{},{},{},{},",
-        r.unit_id, r.form_version_id, r.scale, r.level
-    );
-    copy_field(out, &r.reasons);
-    out.push(b',');
-    copy_field(out, &r.answers);
-    out.push(b',');
-    copy_field(out, r.comment.as_deref().unwrap_or(""));
-    out.push(b',');
-    copy_field(out, r.dossier_code.as_deref().unwrap_or(""));
-    let _ = write!(out, ",{},{},", r.rated_at, r.rated_at);
-    copy_opt(out, r.flagged_at);
-    out.push(b',');
-    copy_field(out, r.flag_reason.as_deref().unwrap_or(""));
-    out.push(b'\n');
+    CopyLine::new(out)
+        .text(&r.key)
+        .word(r.channel)
+        .opt(r.counter_id)
+        .opt(r.official_id)
+        .int(r.unit_id)
+        .int(r.form_version_id)
+        .int(r.scale)
+        .int(r.level)
+        .text(&r.reasons)
+        .text(&r.answers)
+        .text(r.comment.as_deref().unwrap_or(""))
+        .text(r.dossier_code.as_deref().unwrap_or(""))
+        .int(r.rated_at)
+        .int(r.rated_at)
+        .opt(r.flagged_at)
+        .text(r.flag_reason.as_deref().unwrap_or(""))
+        .end();
 }
 
 /// A chunk resolved to ids: its rows (or, for PostgreSQL, the rows as COPY text) and the
@@ -461,7 +456,7 @@ fn resolve_stage(
 }
 
 /// What a thread of the load returned; its panic goes on in the caller.
-async fn joined<T>(handle: tokio::task::JoinHandle<T>) -> T {
+pub(crate) async fn joined<T>(handle: tokio::task::JoinHandle<T>) -> T {
     handle
         .await
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
