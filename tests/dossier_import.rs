@@ -94,7 +94,10 @@ async fn thousands_of_past_dossiers_load_with_generated_codes_that_later_intakes
         .await,
         3001
     );
-    assert_eq!(count(&store, "SELECT COUNT(*) FROM dossier_events").await, 0);
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM dossier_events").await,
+        0
+    );
     assert_eq!(
         count(&store, "SELECT COUNT(*) FROM dossiers WHERE status = 10").await,
         2970
