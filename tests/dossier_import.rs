@@ -387,6 +387,89 @@ async fn numbering_in_a_later_chunk_continues_after_codes_given_in_an_earlier_on
     );
 }
 
+/// `n` rows of unit 22525 with given codes of past days: chunks that need nothing of the
+/// database, which PostgreSQL writes through one COPY kept open across them.
+fn given_code_rows(body: &mut String, n: usize) {
+    for i in 0..n {
+        let day = 2 + i % 20;
+        let _ = writeln!(
+            body,
+            "22525-2003{day:02}-{:04},22525,1.001193,1,Bình,2020-03-{day:02} 08:{:02},,10,2020-03-{day:02} 15:00,2020-03-{day:02} 16:00,{},desk",
+            1 + i / 20,
+            i % 60,
+            i % 3
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_load_written_through_one_open_copy_numbers_after_its_codes_and_keeps_every_field() {
+    let (db, _guard, store, _s, _p) = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    // Two chunks of given codes (numbers 0001–2000 on each of 20 days), then a third chunk whose
+    // rows without a code need the day's sequence: they are numbered after the given ones.
+    let mut body = String::from(HEADER);
+    given_code_rows(&mut body, 40_000);
+    body.push_str(",22525,1.001193,1,Cường,2020-03-02 09:00,,4,,,,\n");
+    let out = hailong(
+        &db,
+        &["import", "dossiers", &write(&dir, "open.csv", &body)],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM dossiers").await, 40_001);
+    let numbered = store
+        .dossier_by_code("22525-200302-2001")
+        .await
+        .unwrap()
+        .expect("numbered after the 2,000 given codes of its day");
+    assert_eq!(numbered.applicant_name, "Cường");
+    // A row of the second chunk, field by field as the file gave it.
+    let d = store
+        .dossier_by_code("22525-200321-1999")
+        .await
+        .unwrap()
+        .expect("a row of the second chunk");
+    assert_eq!(d.status, Status::ResultReturned);
+    assert_eq!(d.received_at, Some(local_ms(2020, 3, 21, 8, 19)));
+    assert_eq!(d.finished_at, Some(local_ms(2020, 3, 21, 15, 0)));
+    assert_eq!(d.returned_at, Some(local_ms(2020, 3, 21, 16, 0)));
+    assert_eq!(d.supplement_count, 39_979 % 3);
+    assert_eq!(d.time_limit, TimeLimit::WorkingDays(3));
+    assert_eq!(d.return_method, ReturnMethod::Desk);
+    assert!(
+        d.due_at
+            .is_some_and(|due| due > local_ms(2020, 3, 21, 8, 19))
+    );
+}
+
+#[tokio::test]
+async fn a_code_repeated_after_an_open_copy_names_its_line() {
+    let (db, _guard, store, _s, _p) = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    // Lines 2–40,001 give codes through one COPY; line 40,003 repeats line 2's.
+    let mut body = String::from(HEADER);
+    given_code_rows(&mut body, 40_000);
+    body.push_str("22525-200321-9999,22525,1.001193,1,An,2020-03-21 08:00,,4,,,,\n");
+    body.push_str("22525-200302-0001,22525,1.001193,1,An,2020-03-02 08:00,,4,,,,\n");
+    let out = hailong(
+        &db,
+        &["import", "dossiers", &write(&dir, "repeat.csv", &body)],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "line 40003: dossier code 22525-200302-0001 repeats an earlier line of the file"
+        ),
+        "{err}"
+    );
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM dossiers").await, 0);
+}
+
 #[tokio::test]
 async fn codes_already_in_the_database_are_refused() {
     let (db, _guard, store, _s, _p) = setup().await;
