@@ -11,8 +11,8 @@ use chrono_tz::Asia::Ho_Chi_Minh;
 use common::{count, fresh_database, hailong, seed, write};
 use hailong::domain::dossier::{IntakeChannel, ReturnMethod, Status};
 use hailong::domain::limit::TimeLimit;
-use hailong::store::Store;
 use hailong::store::dossiers::IntakeInput;
+use hailong::store::{Db, Store};
 
 fn local_ms(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
     Ho_Chi_Minh
@@ -531,4 +531,94 @@ async fn codes_already_in_the_database_are_refused() {
             .unwrap()
             .is_some()
     );
+}
+
+/// Migration 0022 rebuilds SQLite's `dossiers` (so that a first load can drop the code index):
+/// a database from before it keeps its dossiers, their history and their unique codes.
+#[tokio::test]
+async fn dossiers_their_history_and_unique_codes_survive_the_rebuild_of_migration_0022() {
+    let (db, _guard) = fresh_database().await;
+    let store = Store::connect(&db).await.unwrap();
+    macro_rules! up_to_0021 {
+        ($folder:literal, $pool:expr) => {{
+            let mut m = sqlx::migrate!($folder);
+            m.migrations = m
+                .migrations
+                .iter()
+                .filter(|x| x.version <= 21)
+                .cloned()
+                .collect::<Vec<_>>()
+                .into();
+            m.run($pool).await.unwrap();
+        }};
+    }
+    match store.db() {
+        Db::Sqlite(p) => up_to_0021!("migrations/sqlite", p),
+        Db::Postgres(p) => up_to_0021!("migrations/postgres", p),
+    }
+    let s = seed(&store).await;
+    let p = common::birth_registration_procedure(&store).await;
+    let d = store
+        .dossier_intake(
+            &IntakeInput {
+                unit_id: s.commune_a,
+                procedure_id: p,
+                channel: IntakeChannel::InPerson,
+                applicant_name: "Lê Văn Tám".into(),
+                applicant_phone: String::new(),
+                applicant_id_number: String::new(),
+                applicant_address: String::new(),
+                documents: vec![],
+                return_method: ReturnMethod::Desk,
+                received_by: None,
+                counter_id: None,
+                user_id: None,
+            },
+            local_ms(2026, 11, 23, 8, 0),
+            [9; 6],
+        )
+        .await
+        .unwrap();
+    let history = store.dossier_events(d.id).await.unwrap();
+    assert!(!history.is_empty());
+
+    store.migrate().await.unwrap();
+
+    let after = store.dossier(d.id).await.unwrap();
+    assert_eq!(after.code, d.code);
+    assert_eq!(after.applicant_name, "Lê Văn Tám");
+    assert_eq!(after.due_at, d.due_at);
+    assert_eq!(
+        store.dossier_events(d.id).await.unwrap().len(),
+        history.len()
+    );
+    // The code is still a unique key: a second row with it is refused.
+    let copy = "INSERT INTO dossiers (code, lookup_secret, unit_id, procedure_id, channel, status,
+        applicant_name, limit_kind, limit_value, registered_at, updated_at)
+        SELECT code, lookup_secret, unit_id, procedure_id, channel, status, applicant_name,
+        limit_kind, limit_value, registered_at, updated_at FROM dossiers";
+    let refused = match store.db() {
+        Db::Sqlite(p) => sqlx::query(copy).execute(p).await.err(),
+        Db::Postgres(p) => sqlx::query(copy).execute(p).await.err(),
+    };
+    assert!(
+        refused.is_some_and(|e| e
+            .as_database_error()
+            .is_some_and(|e| e.is_unique_violation())),
+        "a repeated code must be refused"
+    );
+    // Foreign keys still lead from the history to the rebuilt table.
+    if let Db::Sqlite(p) = store.db() {
+        let broken: Vec<(String,)> =
+            sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+                .fetch_all(p)
+                .await
+                .unwrap();
+        assert!(broken.is_empty(), "{broken:?}");
+        let on: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(p)
+            .await
+            .unwrap();
+        assert_eq!(on, 1, "the pool's connections keep foreign keys on");
+    }
 }

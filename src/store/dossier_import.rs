@@ -13,7 +13,8 @@ use serde::Serialize;
 
 use super::aggregates::{J, agg_apply};
 use super::sqlite_bulk::{
-    BULK_ROWS, Prepared, bulk_connection, drop_indexes_for_load, restore_indexes,
+    BULK_ROWS, Prepared, bulk_connection, drop_indexes_for_load, drop_unique_for_first_fill,
+    restore_indexes,
 };
 use super::{Db, pg_bulk};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -858,11 +859,19 @@ impl Store {
                     while let Some(ready) = waiting.time(chunks.recv()).await {
                         let ready = ready?;
                         if dropped.is_none() {
-                            dropped = Some(if ready.len() >= BULK_ROWS {
-                                drop_indexes_for_load(&mut tx, "dossiers").await?
-                            } else {
-                                Vec::new()
-                            });
+                            let mut plain = Vec::new();
+                            if ready.len() >= BULK_ROWS {
+                                plain = drop_indexes_for_load(&mut tx, "dossiers").await?;
+                                // As on PostgreSQL below: into an empty table, the hashes of
+                                // `check_chunk_codes` find repeated codes.
+                                if first_id == 0 {
+                                    plain.extend(
+                                        drop_unique_for_first_fill(&mut tx, "dossiers_code")
+                                            .await?,
+                                    );
+                                }
+                            }
+                            dropped = Some(plain);
                         }
                         let checked = check_chunk_codes(&ready, &mut seen)?;
                         let codes = assign_codes!(

@@ -242,7 +242,20 @@ impl Store {
 
     pub async fn migrate(&self) -> Result<()> {
         match &self.db {
-            Db::Sqlite(p) => sqlx::migrate!("migrations/sqlite").run(p).await?,
+            Db::Sqlite(p) => {
+                // A migration that rebuilds a table (SQLite's documented procedure, as 0022
+                // does for `dossiers`) needs foreign keys off, or dropping the old table would
+                // act on the rows that refer to it; the setting only changes outside a
+                // transaction, so on a connection of its own, closed afterwards.
+                let mut conn = p.acquire().await?;
+                conn.close_on_drop();
+                sqlx::query("PRAGMA foreign_keys = OFF")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::migrate!("migrations/sqlite")
+                    .run_direct(&mut *conn)
+                    .await?;
+            }
             Db::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
         }
         Ok(())

@@ -233,6 +233,28 @@ pub(crate) async fn drop_indexes_for_load(
     Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
 }
 
+/// For a load into an empty table whose loader tells repeated values apart itself: drops the
+/// unique index `index` and returns its definition, for `restore_indexes` once the rows are in
+/// (10M dossiers: kept up to date row by row, the code index was the largest part of writing
+/// them). Building it still refuses the commit if a repeat slipped through. The load's
+/// transaction holds SQLite's one write lock, so no other writer needs the index meanwhile.
+pub(crate) async fn drop_unique_for_first_fill(
+    conn: &mut sqlx::SqliteConnection,
+    index: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let sql: Option<String> =
+        sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = $1")
+            .bind(index)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if sql.is_some() {
+        sqlx::query(&format!("DROP INDEX {index}"))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(sql)
+}
+
 /// Builds again the indexes `drop_indexes_for_load` dropped.
 pub(crate) async fn restore_indexes(
     conn: &mut sqlx::SqliteConnection,
