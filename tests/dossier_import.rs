@@ -11,7 +11,6 @@ use chrono_tz::Asia::Ho_Chi_Minh;
 use common::{count, fresh_database, hailong, seed, write};
 use hailong::domain::dossier::{IntakeChannel, ReturnMethod, Status};
 use hailong::domain::limit::TimeLimit;
-use hailong::store::dossiers::IntakeInput;
 use hailong::store::{Db, Store};
 
 fn local_ms(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
@@ -216,20 +215,7 @@ async fn thousands_of_past_dossiers_load_with_generated_codes_that_later_intakes
     // A dossier received today at the desk on an imported day continues the numbering.
     let next = store
         .dossier_intake(
-            &IntakeInput {
-                unit_id: s.commune_a,
-                procedure_id: p,
-                channel: IntakeChannel::InPerson,
-                applicant_name: "Lê Văn Tám".into(),
-                applicant_phone: String::new(),
-                applicant_id_number: String::new(),
-                applicant_address: String::new(),
-                documents: vec![],
-                return_method: ReturnMethod::Desk,
-                received_by: None,
-                counter_id: None,
-                user_id: None,
-            },
+            &common::desk_intake(s.commune_a, p, "Lê Văn Tám"),
             local_ms(2020, 1, 6, 16, 0),
             [9; 6],
         )
@@ -560,20 +546,7 @@ async fn dossiers_their_history_and_unique_codes_survive_the_rebuild_of_migratio
     let p = common::birth_registration_procedure(&store).await;
     let d = store
         .dossier_intake(
-            &IntakeInput {
-                unit_id: s.commune_a,
-                procedure_id: p,
-                channel: IntakeChannel::InPerson,
-                applicant_name: "Lê Văn Tám".into(),
-                applicant_phone: String::new(),
-                applicant_id_number: String::new(),
-                applicant_address: String::new(),
-                documents: vec![],
-                return_method: ReturnMethod::Desk,
-                received_by: None,
-                counter_id: None,
-                user_id: None,
-            },
+            &common::desk_intake(s.commune_a, p, "Lê Văn Tám"),
             local_ms(2026, 11, 23, 8, 0),
             [9; 6],
         )

@@ -8,7 +8,6 @@ use chrono::TimeZone;
 use chrono_tz::Asia::Ho_Chi_Minh;
 use common::{TestApp, seed};
 use hailong::domain::calendar::WorkingHours;
-use hailong::domain::dossier::{IntakeChannel, ReturnMethod};
 use hailong::domain::limit::TimeLimit;
 use hailong::domain::procedure::{OnlineLevel, ProcedureLevel};
 use hailong::domain::unit::UnitLevel;
@@ -54,18 +53,8 @@ async fn dossier(store: &Store, unit_id: i64, procedure_id: i64, at: i64) -> i64
     store
         .dossier_intake(
             &IntakeInput {
-                unit_id,
-                procedure_id,
-                channel: IntakeChannel::InPerson,
-                applicant_name: "Phạm Văn Cường".into(),
                 applicant_phone: "0905000111".into(),
-                applicant_id_number: String::new(),
-                applicant_address: String::new(),
-                documents: vec![],
-                return_method: ReturnMethod::Desk,
-                received_by: None,
-                counter_id: None,
-                user_id: None,
+                ..common::desk_intake(unit_id, procedure_id, "Phạm Văn Cường")
             },
             at,
             [7; 6],

@@ -415,6 +415,28 @@ pub fn now_ms() -> i64 {
     hailong::domain::time::now_ms()
 }
 
+/// A dossier handed in at the desk by `name`, with nothing but the name on file.
+pub fn desk_intake(
+    unit_id: i64,
+    procedure_id: i64,
+    name: &str,
+) -> hailong::store::dossiers::IntakeInput {
+    hailong::store::dossiers::IntakeInput {
+        unit_id,
+        procedure_id,
+        channel: hailong::domain::dossier::IntakeChannel::InPerson,
+        applicant_name: name.into(),
+        applicant_phone: String::new(),
+        applicant_id_number: String::new(),
+        applicant_address: String::new(),
+        documents: vec![],
+        return_method: hailong::domain::dossier::ReturnMethod::Desk,
+        received_by: None,
+        counter_id: None,
+        user_id: None,
+    }
+}
+
 /// Đăng ký khai sinh (1.001193), a commune procedure of 3 working days, fully online.
 pub async fn birth_registration_procedure(store: &Store) -> i64 {
     use hailong::domain::limit::TimeLimit;
