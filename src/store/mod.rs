@@ -246,15 +246,24 @@ impl Store {
                 // A migration that rebuilds a table (SQLite's documented procedure, as 0022
                 // does for `dossiers`) needs foreign keys off, or dropping the old table would
                 // act on the rows that refer to it; the setting only changes outside a
-                // transaction, so on a connection of its own, closed afterwards.
+                // transaction, so on a connection of its own.
                 let mut conn = p.acquire().await?;
-                conn.close_on_drop();
                 sqlx::query("PRAGMA foreign_keys = OFF")
                     .execute(&mut *conn)
                     .await?;
-                sqlx::migrate!("migrations/sqlite")
+                let migrated = sqlx::migrate!("migrations/sqlite")
                     .run_direct(&mut *conn)
-                    .await?;
+                    .await;
+                // Back on before the connection returns to the pool (not closed: the last
+                // connection to an in-memory database takes the database with it).
+                if sqlx::query("PRAGMA foreign_keys = ON")
+                    .execute(&mut *conn)
+                    .await
+                    .is_err()
+                {
+                    conn.close_on_drop();
+                }
+                migrated?;
             }
             Db::Postgres(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
         }
