@@ -952,7 +952,7 @@ impl Store {
                     // Whether the unique key on codes was dropped for the load (then a repeat
                     // shows only when it is added back).
                     let mut unique_dropped = false;
-                    // A chunk received while a COPY was open that needs the connection.
+                    // A chunk that needs the connection, received while a COPY was open,
                     // with the rows `note_hashes` found (its hashes are noted already).
                     let mut pending: Option<(Vec<Ready>, Vec<usize>)> = None;
                     loop {
