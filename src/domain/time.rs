@@ -37,19 +37,34 @@ pub fn local_midnight(date: NaiveDate) -> Millis {
         .timestamp_millis()
 }
 
+/// Vietnam's clocks have been at UTC+7 since 13 June 1975 (tzdata); from 1976 on, instants
+/// and wall-clock times convert by that fixed offset without the zone's table of transitions
+/// (looked up in it, the conversions were a tenth of a 10-million-dossier load's client time).
+const FIXED_OFFSET_MS: i64 = 7 * 3_600_000;
+/// 1976-01-01 00:00 UTC.
+const FIXED_SINCE_MS: Millis = 189_302_400_000;
+const FIXED_SINCE_YEAR: i32 = 1976;
+
 /// The local wall-clock time of an instant in Asia/Ho_Chi_Minh (what the working calendar uses).
 pub fn local_naive(ms: Millis) -> Option<NaiveDateTime> {
+    if ms >= FIXED_SINCE_MS {
+        return DateTime::from_timestamp_millis(ms.checked_add(FIXED_OFFSET_MS)?)
+            .map(|t| t.naive_utc());
+    }
     to_local(ms).map(|t| t.naive_local())
 }
 
-/// The instant of a local wall-clock time in Asia/Ho_Chi_Minh.
 /// The Vietnamese wall-clock time of a stored instant (stored instants are always in range;
 /// anything else reads as the epoch rather than failing a report).
 pub fn local_time(ms: Millis) -> NaiveDateTime {
     local_naive(ms).unwrap_or_default()
 }
 
+/// The instant of a local wall-clock time in Asia/Ho_Chi_Minh.
 pub fn local_ms(t: NaiveDateTime) -> Millis {
+    if t.year() >= FIXED_SINCE_YEAR {
+        return t.and_utc().timestamp_millis() - FIXED_OFFSET_MS;
+    }
     match Ho_Chi_Minh.from_local_datetime(&t).earliest() {
         Some(z) => z.timestamp_millis(),
         // Only a historical clock change could skip a local time; UTC+7 is right since 1975.
@@ -74,7 +89,7 @@ impl Month {
     }
 
     pub fn containing(ms: Millis) -> Month {
-        let local = to_local(ms).expect("valid instant");
+        let local = local_naive(ms).expect("valid instant");
         Month {
             year: local.year(),
             month: local.month(),
@@ -186,6 +201,29 @@ mod tests {
             .unwrap()
             .timestamp_millis();
         assert_eq!(Month::containing(late), Month::new(2026, 11).unwrap());
+    }
+
+    proptest::proptest! {
+        /// The fixed offset agrees with the zone's own table wherever it is used.
+        #[test]
+        fn fixed_offset_agrees_with_the_zone(ms in FIXED_SINCE_MS..4_102_444_800_000i64) {
+            let zoned = to_local(ms).unwrap().naive_local();
+            proptest::prop_assert_eq!(local_naive(ms), Some(zoned));
+            let back = Ho_Chi_Minh.from_local_datetime(&zoned).earliest().unwrap();
+            proptest::prop_assert_eq!(local_ms(zoned), back.timestamp_millis());
+            proptest::prop_assert_eq!(local_ms(zoned), ms);
+        }
+    }
+
+    #[test]
+    fn times_before_1976_keep_the_zone_history() {
+        // Saigon kept UTC+8 until 13 June 1975.
+        let t = NaiveDate::from_ymd_opt(1970, 1, 1)
+            .unwrap()
+            .and_hms_opt(8, 0, 0)
+            .unwrap();
+        assert_eq!(local_ms(t), 0);
+        assert_eq!(local_naive(0), Some(t));
     }
 
     #[test]
