@@ -454,6 +454,23 @@ async fn a_code_repeated_after_an_open_copy_names_its_line() {
         "{err}"
     );
     assert_eq!(count(&store, "SELECT COUNT(*) FROM dossiers").await, 0);
+    // A code given twice within a chunk that follows the open COPY: named by both its lines.
+    let mut body = String::from(HEADER);
+    given_code_rows(&mut body, 40_000);
+    body.push_str("22525-200321-9999,22525,1.001193,1,An,2020-03-21 08:00,,4,,,,\n");
+    body.push_str(",22525,1.001193,1,Bình,2020-03-21 08:00,,4,,,,\n");
+    body.push_str("22525-200321-9999,22525,1.001193,1,An,2020-03-21 08:00,,4,,,,\n");
+    let out = hailong(
+        &db,
+        &["import", "dossiers", &write(&dir, "twice.csv", &body)],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 40004: dossier code 22525-200321-9999 already given on line 40002"),
+        "{err}"
+    );
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM dossiers").await, 0);
 }
 
 #[tokio::test]

@@ -95,18 +95,15 @@ impl Store {
         let hours = self.unit_hours(unit_id).await?.effective;
         let sql = format!("SELECT {DAY_COLS} FROM calendar_days");
         let rows: Vec<DayRow> = with_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?;
-        let mut cal = WorkingCalendar {
-            hours,
-            ..WorkingCalendar::default()
-        };
+        let (mut holidays, mut make_up) = (Vec::new(), Vec::new());
         for r in rows {
             let d = day_of(r)?;
             match d.kind {
-                DayKind::Holiday => cal.holidays.insert(d.day),
-                DayKind::Workday => cal.make_up_workdays.insert(d.day),
+                DayKind::Holiday => holidays.push(d.day),
+                DayKind::Workday => make_up.push(d.day),
             };
         }
-        Ok(cal)
+        Ok(WorkingCalendar::new(hours, holidays, make_up))
     }
 
     /// Holidays and make-up days of a year, by date.

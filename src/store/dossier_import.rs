@@ -6,7 +6,7 @@
 //! and given codes of the form `{unit}-{yyMMdd}-{NNNN}` move that day's sequence past them, so
 //! a later intake on such a day never takes an imported number.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
@@ -225,7 +225,7 @@ enum StoredCodes {
     Before,
     /// The table was empty: every stored code is this load's, and the highest number given per
     /// unit code and day so far is kept here instead of being looked up.
-    ThisLoad(HashMap<String, HashMap<NaiveDate, i64>>),
+    ThisLoad(FxHashMap<String, FxHashMap<NaiveDate, i64>>),
 }
 
 impl StoredCodes {
@@ -233,7 +233,7 @@ impl StoredCodes {
         if first_id > 0 {
             StoredCodes::Before
         } else {
-            StoredCodes::ThisLoad(HashMap::new())
+            StoredCodes::ThisLoad(FxHashMap::default())
         }
     }
 }
@@ -256,17 +256,18 @@ const COLUMNS: &str = "code, lookup_secret, unit_id, procedure_id, channel, stat
 pub type DossierChunks = mpsc::Receiver<Result<Vec<DossierImportRow>>>;
 
 /// Units, procedures and officials by code, read once; limits and calendars as first needed.
+/// Looked up for every row: Fx hashes (short keys the database holds, no attacker's choice).
 struct Lookups {
-    units: HashMap<String, i64>,
-    unit_codes: HashMap<i64, String>,
-    procedures: HashMap<String, (i64, TimeLimit)>,
-    officials: HashMap<String, i64>,
+    units: FxHashMap<String, i64>,
+    unit_codes: FxHashMap<i64, String>,
+    procedures: FxHashMap<String, (i64, TimeLimit)>,
+    officials: FxHashMap<String, i64>,
     /// Procedures for which some unit committed a shorter limit.
-    committed: HashSet<i64>,
-    limits: HashMap<(i64, i64, NaiveDate), TimeLimit>,
+    committed: FxHashSet<i64>,
+    limits: FxHashMap<(i64, i64, NaiveDate), TimeLimit>,
     /// Holidays and make-up days, the same for every unit.
     base_calendar: Option<WorkingCalendar>,
-    calendars: HashMap<i64, WorkingCalendar>,
+    calendars: FxHashMap<i64, WorkingCalendar>,
 }
 
 impl Lookups {
@@ -284,7 +285,7 @@ impl Lookups {
                 sqlx::query_scalar("SELECT DISTINCT procedure_id FROM procedure_limits").fetch_all(p).await?;
             Ok::<_, StoreError>((units, procedures, officials, committed))
         })?;
-        let mut procs = HashMap::new();
+        let mut procs = FxHashMap::default();
         for (code, id, kind, value) in procedures {
             let limit = TimeLimit::from_parts(&kind, value).map_err(StoreError::Invalid)?;
             procs.insert(code, (id, limit));
@@ -295,9 +296,9 @@ impl Lookups {
             procedures: procs,
             officials: officials.into_iter().collect(),
             committed: committed.into_iter().collect(),
-            limits: HashMap::new(),
+            limits: FxHashMap::default(),
             base_calendar: None,
-            calendars: HashMap::new(),
+            calendars: FxHashMap::default(),
         })
     }
 
@@ -309,10 +310,7 @@ impl Lookups {
                     self.base_calendar = Some(cal.clone());
                     cal
                 }
-                Some(base) => WorkingCalendar {
-                    hours: store.unit_hours(unit_id).await?.effective,
-                    ..base.clone()
-                },
+                Some(base) => base.with_hours(store.unit_hours(unit_id).await?.effective),
             };
             self.calendars.insert(unit_id, cal);
         }
@@ -332,10 +330,15 @@ impl Lookups {
     }
 
     /// Checks a row and resolves its codes, limit and due time.
-    async fn resolve(&mut self, store: &Store, r: DossierImportRow) -> Result<Ready> {
+    async fn resolve(&mut self, store: &Store, mut r: DossierImportRow) -> Result<Ready> {
         let line = r.line;
-        let code = r.code.as_ref().map(|c| c.trim().to_uppercase());
         check_row(&r)?;
+        // Codes are ASCII (checked above); most arrive trimmed and upper-case already.
+        let code = r.code.take().map(|c| {
+            let mut c = trimmed(c);
+            c.make_ascii_uppercase();
+            c
+        });
         let uc = r.unit_code.trim();
         let unit_id = self.units.get(uc).copied().ok_or_else(|| {
             row_err(
@@ -400,7 +403,7 @@ impl Lookups {
             procedure_id,
             channel: r.channel.code(),
             status: r.status.code(),
-            applicant_name: r.applicant_name.trim().to_string(),
+            applicant_name: trimmed(std::mem::take(&mut r.applicant_name)),
             return_method: r.return_method.as_str(),
             limit,
             registered_at: received,
@@ -411,6 +414,15 @@ impl Lookups {
             supplement_count: r.supplement_count,
             secret: lookup_secret(rand::random()),
         })
+    }
+}
+
+/// `s` without surrounding white space, reusing its buffer when it has none.
+fn trimmed(s: String) -> String {
+    if s.trim().len() == s.len() {
+        s
+    } else {
+        s.trim().to_string()
     }
 }
 
@@ -618,11 +630,31 @@ fn note_hashes(ready: &[Ready], seen: &mut FxHashSet<u64>) -> Vec<usize> {
     maybe_repeated
 }
 
-/// `first_lines` and `note_hashes` of a chunk.
-fn check_chunk_codes<'a>(ready: &'a [Ready], seen: &mut FxHashSet<u64>) -> Result<ChunkCodes<'a>> {
+/// `note_hashes` of a chunk, and its `first_lines` where they are needed.
+fn check_chunk_codes<'a>(
+    ready: &'a [Ready],
+    seen: &mut FxHashSet<u64>,
+    stored: &StoredCodes,
+) -> Result<ChunkCodes<'a>> {
+    chunk_codes(ready, note_hashes(ready, seen), stored)
+}
+
+/// A chunk's codes checked, given the rows `note_hashes` found. A code given twice in the chunk
+/// finds its own hash at its second line, so the lines of the chunk's codes are needed only
+/// when some hash was seen before, or to name a code stored before the load.
+fn chunk_codes<'a>(
+    ready: &'a [Ready],
+    maybe_repeated: Vec<usize>,
+    stored: &StoredCodes,
+) -> Result<ChunkCodes<'a>> {
+    let first_line = if maybe_repeated.is_empty() && !matches!(stored, StoredCodes::Before) {
+        FxHashMap::default()
+    } else {
+        first_lines(ready)?
+    };
     Ok(ChunkCodes {
-        first_line: first_lines(ready)?,
-        maybe_repeated: note_hashes(ready, seen),
+        first_line,
+        maybe_repeated,
     })
 }
 
@@ -634,7 +666,7 @@ fn needs_connection(
     ready: &[Ready],
     maybe_repeated: &[usize],
     stored: &StoredCodes,
-    unit_codes: &HashMap<i64, String>,
+    unit_codes: &FxHashMap<i64, String>,
     today: NaiveDate,
 ) -> bool {
     matches!(stored, StoredCodes::Before)
@@ -766,7 +798,7 @@ macro_rules! assign_codes {
 }
 
 /// A unit's code by id ("" for an unknown id, which the resolve stage never lets through).
-fn unit_code_of(codes: &HashMap<i64, String>, unit_id: i64) -> &str {
+fn unit_code_of(codes: &FxHashMap<i64, String>, unit_id: i64) -> &str {
     codes.get(&unit_id).map(String::as_str).unwrap_or("")
 }
 
@@ -873,7 +905,7 @@ impl Store {
                             }
                             dropped = Some(plain);
                         }
-                        let checked = check_chunk_codes(&ready, &mut seen)?;
+                        let checked = check_chunk_codes(&ready, &mut seen, &stored)?;
                         let codes = assign_codes!(
                             &mut *tx,
                             &ready,
@@ -984,13 +1016,11 @@ impl Store {
                             }
                             dropped = Some(plain);
                         }
-                        let checked = ChunkCodes {
-                            first_line: first_lines(&ready)?,
-                            maybe_repeated: match repeated {
-                                Some(repeated) => repeated,
-                                None => note_hashes(&ready, &mut seen),
-                            },
+                        let repeated = match repeated {
+                            Some(repeated) => repeated,
+                            None => note_hashes(&ready, &mut seen),
                         };
+                        let checked = chunk_codes(&ready, repeated, &stored)?;
                         let codes = assign_codes!(
                             &mut *tx,
                             &ready,
@@ -1020,7 +1050,8 @@ impl Store {
                             copy.send(buf.as_slice()).await?;
                             while let Some(next) = waiting.time(chunks.recv()).await {
                                 let next = next?;
-                                first_lines(&next)?;
+                                // A code given twice in `next` is among `repeated`, which
+                                // sends the chunk to `chunk_codes` below.
                                 let repeated = note_hashes(&next, &mut seen);
                                 if needs_connection(&next, &repeated, &stored, &unit_codes, today) {
                                     pending = Some((next, repeated));
