@@ -54,7 +54,7 @@ where
                     return;
                 }
             }
-            if rec.iter().all(str::is_empty) {
+            if rec.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
             match parse(&columns, record_line(&rec), &rec) {

@@ -76,11 +76,12 @@ impl Columns {
         self.headers.contains_key(col)
     }
 
+    /// A cell, trimmed (here rather than by the reader, which would rebuild every record).
     pub fn cell<'a>(&self, rec: &'a csv::StringRecord, col: &str) -> &'a str {
         self.headers
             .get(col)
             .and_then(|i| rec.get(*i))
-            .unwrap_or("")
+            .map_or("", str::trim)
     }
 
     /// A cell that must not be empty.
@@ -98,8 +99,8 @@ impl Columns {
     }
 }
 
-/// A CSV reader as every import reads: UTF-8 with or without a byte-order mark, cells trimmed,
-/// rows of any length.
+/// A CSV reader as every import reads: UTF-8 with or without a byte-order mark, rows of any
+/// length. Cells are read through `Columns::cell`, which trims them.
 pub fn csv_reader<R: std::io::Read>(
     mut input: std::io::BufReader<R>,
 ) -> csv::Reader<std::io::BufReader<R>> {
@@ -110,10 +111,7 @@ pub fn csv_reader<R: std::io::Read>(
     {
         input.consume(3);
     }
-    csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(input)
+    csv::ReaderBuilder::new().flexible(true).from_reader(input)
 }
 
 /// Where a record starts, for messages.
@@ -156,7 +154,7 @@ impl Table {
         let mut rows = Vec::new();
         for rec in rdr.records() {
             let rec = rec.map_err(csv_error)?;
-            if rec.iter().all(|c| c.is_empty()) {
+            if rec.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
             rows.push((record_line(&rec), rec));
@@ -628,6 +626,34 @@ mod tests {
                 .to_string()
                 .contains("missing column 'province_code'")
         );
+    }
+
+    #[test]
+    fn streamed_cells_are_trimmed_and_blank_lines_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dossiers.csv");
+        std::fs::write(
+            &path,
+            " Code , UNIT_CODE,procedure_code,applicant_name,received_at,status,official_code\n\
+             \" 05740-241202-0001 \", 05740 ,1.003197,  Phạm Thanh Tuấn ,2024-12-02 07:30 , 10 ,\n\
+             \n  ,  , ,,,,\n\
+             ,05740,1.003197,Bùi Văn Bảo,\"2024-12-02 08:00\",received,  \n",
+        )
+        .unwrap();
+        let mut chunks =
+            crate::cli::bulk::stream_rows(&path, &DOSSIER_COLUMNS, dossier_row).unwrap();
+        let rows = chunks.blocking_recv().unwrap().unwrap();
+        assert!(chunks.blocking_recv().is_none());
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].code.as_deref(), Some("05740-241202-0001"));
+        assert_eq!(rows[0].unit_code, "05740");
+        assert_eq!(rows[0].applicant_name, "Phạm Thanh Tuấn");
+        assert_eq!(rows[0].status, Status::ResultReturned);
+        assert_eq!(rows[0].official_code, None);
+        assert_eq!(rows[1].code, None);
+        assert_eq!(rows[1].line, 5);
+        assert_eq!(rows[1].status, Status::Received);
+        assert_eq!(rows[1].received_at.to_string(), "2024-12-02 08:00:00");
     }
 
     #[test]
