@@ -197,6 +197,12 @@ pub struct ActInput {
     pub at: Millis,
 }
 
+/// Open dossiers (received, in progress, awaiting supplements or payment: statuses 2, 4, 5
+/// and 6) as the term of a query on `dossiers d`. It is the WHERE of the partial index
+/// `dossiers_open_unit_due` word for word, which SQLite needs in order to use that index
+/// (migration 0023 says why it is not an IN list).
+pub const OPEN_STATUSES: &str = "(d.status = 2 OR d.status BETWEEN 4 AND 6)";
+
 const DOSSIER_COLS: &str = "d.id, d.code, d.lookup_secret, d.unit_id, u.name AS unit_name,
     u.code AS unit_code, d.procedure_id, p.code AS procedure_code, p.name AS procedure_name,
     d.channel, d.status, d.applicant_name, d.applicant_phone, d.applicant_id_number,
@@ -377,7 +383,7 @@ impl Store {
     pub async fn dossiers_overdue(&self, root: i64, now: Millis) -> Result<Vec<Dossier>> {
         let sql = format!(
             "{SUBTREE_CTE} SELECT {DOSSIER_COLS} {DOSSIER_FROM}
-             WHERE d.unit_id IN (SELECT id FROM subtree) AND d.status IN (2, 4, 5, 6)
+             WHERE d.unit_id IN (SELECT id FROM subtree) AND {OPEN_STATUSES}
                AND d.due_at < $2
              ORDER BY d.due_at, d.id"
         );
