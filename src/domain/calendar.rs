@@ -385,14 +385,6 @@ impl WorkingCalendar {
         }
     }
 
-    pub fn holidays(&self) -> &BTreeSet<NaiveDate> {
-        &self.holidays
-    }
-
-    pub fn make_up_workdays(&self) -> &BTreeSet<NaiveDate> {
-        &self.make_up_workdays
-    }
-
     /// Monday–Friday unless a public holiday; a make-up day is worked whatever its weekday.
     /// (A date listed as both is a holiday; the database allows only one kind per date.)
     pub fn is_working_day(&self, d: NaiveDate) -> bool {

@@ -30,11 +30,7 @@ pub fn to_local(ms: Millis) -> Option<DateTime<chrono_tz::Tz>> {
 
 /// Start of a local calendar day, as an instant.
 pub fn local_midnight(date: NaiveDate) -> Millis {
-    Ho_Chi_Minh
-        .from_local_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight exists"))
-        .single()
-        .expect("Asia/Ho_Chi_Minh has no DST gaps since 1975")
-        .timestamp_millis()
+    local_ms(date.and_time(chrono::NaiveTime::MIN))
 }
 
 /// Vietnam's clocks have been at UTC+7 since 13 June 1975 (tzdata); from 1976 on, instants
