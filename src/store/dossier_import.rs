@@ -630,15 +630,6 @@ fn note_hashes(ready: &[Ready], seen: &mut FxHashSet<u64>) -> Vec<usize> {
     maybe_repeated
 }
 
-/// `note_hashes` of a chunk, and its `first_lines` where they are needed.
-fn check_chunk_codes<'a>(
-    ready: &'a [Ready],
-    seen: &mut FxHashSet<u64>,
-    stored: &StoredCodes,
-) -> Result<ChunkCodes<'a>> {
-    chunk_codes(ready, note_hashes(ready, seen), stored)
-}
-
 /// A chunk's codes checked, given the rows `note_hashes` found. A code given twice in the chunk
 /// finds its own hash at its second line, so the lines of the chunk's codes are needed only
 /// when some hash was seen before, or to name a code stored before the load.
@@ -694,7 +685,7 @@ fn note_given_codes(stored: &mut StoredCodes, ready: &[Ready]) {
     }
 }
 
-/// Gives each row of a checked chunk (`check_chunk_codes`) its code: looks up possible repeats
+/// Gives each row of a checked chunk (`chunk_codes`) its code: looks up possible repeats
 /// and, when the table was not empty, codes stored before; reserves numbers for rows without
 /// one, and moves the day's sequence past given codes on days an intake may still number
 /// (today and later).
@@ -894,8 +885,8 @@ impl Store {
                             let mut plain = Vec::new();
                             if ready.len() >= BULK_ROWS {
                                 plain = drop_indexes_for_load(&mut tx, "dossiers").await?;
-                                // As on PostgreSQL below: into an empty table, the hashes of
-                                // `check_chunk_codes` find repeated codes.
+                                // As on PostgreSQL below: into an empty table, `note_hashes`
+                                // finds repeated codes.
                                 if first_id == 0 {
                                     plain.extend(
                                         drop_unique_for_first_fill(&mut tx, "dossiers_code")
@@ -905,7 +896,8 @@ impl Store {
                             }
                             dropped = Some(plain);
                         }
-                        let checked = check_chunk_codes(&ready, &mut seen, &stored)?;
+                        let repeated = note_hashes(&ready, &mut seen);
+                        let checked = chunk_codes(&ready, repeated, &stored)?;
                         let codes = assign_codes!(
                             &mut *tx,
                             &ready,
@@ -1002,9 +994,9 @@ impl Store {
                                     pg_bulk::drop_indexes_for_load(&mut tx, "dossiers", first_id)
                                         .await?;
                                 // Into an empty table codes can only repeat each other, which
-                                // the hashes of `check_chunk_codes` find: the unique key is
-                                // built once at the end (3M rows: COPY 17.9 s with it, 8.8 s
-                                // without; 4.3 s to build it for 5M).
+                                // `note_hashes` finds: the unique key is built once at the end
+                                // (3M rows: COPY 17.9 s with it, 8.8 s without; 4.3 s to build
+                                // it for 5M).
                                 if first_id == 0 {
                                     let unique = pg_bulk::drop_unique_for_first_fill(
                                         &mut tx, "dossiers", "code",
