@@ -841,9 +841,10 @@ const ORDERED_CHUNK: usize = 20_000;
 /// Codes follow unit, day and number, as the dossiers' index on unit and time does, so both
 /// indexes built after the rows read them presorted: SQLite built them from 10 million dossiers
 /// in a file's order of receipt in 30 + 24 s, in code order in 5 + 5 s (its sorter is bound by
-/// memory latency). The writer waits meanwhile (17-22 s); an error is handed on at once. Rows without a code sort with their unit and day; any order is
-/// correct, this one is only faster. The task is joined before the commit, so that a panic in
-/// it cannot pass for the end of the rows.
+/// memory latency). The writer waits meanwhile (17-22 s); an error is handed on at once. Rows
+/// without a code sort with their unit and day; any order is correct, this one is only faster.
+/// The task is joined before the commit, so that a panic in it cannot pass for the end of the
+/// rows.
 fn code_order_stage(
     mut chunks: ReadyChunks,
     unit_codes: FxHashMap<i64, String>,
