@@ -8,14 +8,16 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
 use super::aggregates::{J, agg_apply};
 use super::sqlite_bulk::{
-    BULK_ROWS, Prepared, bulk_connection, drop_indexes_for_load, drop_unique_for_first_fill,
-    restore_indexes,
+    BULK_ROWS, Prepared, back_to_wal, bulk_connection, drop_indexes_for_load,
+    drop_unique_for_first_fill, leave_wal_if_alone, restore_indexes,
 };
 use super::{Db, pg_bulk};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -848,6 +850,7 @@ const ORDERED_CHUNK: usize = 20_000;
 fn code_order_stage(
     mut chunks: ReadyChunks,
     unit_codes: FxHashMap<i64, String>,
+    held_all: Arc<AtomicBool>,
 ) -> (ReadyChunks, tokio::task::JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(2);
     let handle = tokio::spawn(async move {
@@ -866,15 +869,23 @@ fn code_order_stage(
             let _ = tx.send(Err(e)).await;
             return;
         }
+        held_all.store(rest.is_none(), Ordering::Release);
         let (mut rows, order) = joined(tokio::task::spawn_blocking(move || {
             let order = code_order(&rows, &unit_codes);
             (rows, order)
         }))
         .await;
+        let order = match order {
+            Ok(order) => order,
+            Err(e) => {
+                let _ = tx.send(Err(e)).await;
+                return;
+            }
+        };
         for part in order.chunks(ORDERED_CHUNK) {
             let chunk = part
                 .iter()
-                .map(|&i| rows[i as usize].take().expect("each row once"))
+                .map(|&i| compacted(rows[i as usize].take().expect("each row once")))
                 .collect();
             if tx.send(Ok(chunk)).await.is_err() {
                 return;
@@ -896,17 +907,32 @@ fn code_order_stage(
     (rx, handle)
 }
 
+/// A held row with its text copied next to the rows handed on with it. Held rows are read in an
+/// order other than their allocation's: the writer touched and freed each one's text at random
+/// in memory (10 million dossiers: a third of its time), which this stage now does on the
+/// other core.
+fn compacted(mut r: Ready) -> Ready {
+    r.code = r.code.map(|c| c.as_str().to_owned());
+    r.applicant_name = r.applicant_name.as_str().to_owned();
+    r.secret = r.secret.as_str().to_owned();
+    r
+}
+
 /// The rows' indices by code (bytewise, as the index compares them), rows in file order among
-/// equal keys. Sorted by the codes' first 24 bytes held inline, which tells all but the longest
-/// codes apart without reading them again.
-fn code_order(rows: &[Option<Ready>], unit_codes: &FxHashMap<i64, String>) -> Vec<u32> {
+/// equal keys; or, for a code given twice, the error naming its later line (the earliest such
+/// line of the file). Sorted by the codes' first 24 bytes held inline, which tells all but the
+/// longest codes apart without reading them again, and puts repeated codes side by side.
+fn code_order(rows: &[Option<Ready>], unit_codes: &FxHashMap<i64, String>) -> Result<Vec<u32>> {
     fn key_of<'a>(r: &'a Ready, unit_codes: &FxHashMap<i64, String>) -> Cow<'a, str> {
         match &r.code {
             Some(c) => Cow::Borrowed(c),
+            // After every given code of the unit and day: numbering goes on from the
+            // highest, which a row numbered before a later chunk's given code could take.
             None => Cow::Owned(format!(
-                "{}-{}-",
+                "{}-{}-{}",
                 unit_code_of(unit_codes, r.unit_id),
-                r.day.format("%y%m%d")
+                r.day.format("%y%m%d"),
+                char::MAX
             )),
         }
     }
@@ -944,7 +970,25 @@ fn code_order(rows: &[Option<Ready>], unit_codes: &FxHashMap<i64, String>) -> Ve
             })
             .then(x.2.cmp(&y.2))
     });
-    keys.into_iter().map(|(_, _, i)| i).collect()
+    let code = |i: u32| rows[i as usize].as_ref().and_then(|r| r.code.as_deref());
+    let repeat = keys
+        .windows(2)
+        .filter(|w| (w[0].0, w[0].1) == (w[1].0, w[1].1))
+        .filter_map(|w| {
+            let c = code(w[1].2)?;
+            (code(w[0].2) == Some(c)).then_some((w[0].2, w[1].2))
+        })
+        .min_by_key(|&(_, later)| later);
+    if let Some((first, later)) = repeat {
+        let line = |i: u32| rows[i as usize].as_ref().map_or(0, |r| r.line);
+        let (c, first) = (code(later).unwrap_or(""), line(first));
+        return Err(row_err(
+            line(later),
+            format!("mã hồ sơ {c} đã có ở dòng {first}"),
+            format!("dossier code {c} already given on line {first}"),
+        ));
+    }
+    Ok(keys.into_iter().map(|(_, _, i)| i).collect())
 }
 
 impl Store {
@@ -985,8 +1029,11 @@ impl Store {
             }
             Db::Postgres(_) => false,
         };
+        // Set when the code order stage held every row of the file: nothing reads the
+        // database for this load any more once the first row is written.
+        let held_all = Arc::new(AtomicBool::new(false));
         let (mut chunks, tallied) = if first_fill {
-            let (ordered, order) = code_order_stage(chunks, unit_codes.clone());
+            let (ordered, order) = code_order_stage(chunks, unit_codes.clone(), held_all.clone());
             let tallied = tokio::spawn(async move {
                 joined(order).await;
                 joined(tallied).await
@@ -1010,94 +1057,143 @@ impl Store {
                     // own checks would repeat three look-ups a row (as on PostgreSQL, whose
                     // trigger checks this load skips too).
                     let mut conn = bulk_connection(p).await?;
-                    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-                    let first_id: i64 =
-                        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM dossiers")
-                            .fetch_one(&mut *tx)
-                            .await?;
-                    let mut stored = StoredCodes::new(first_id);
-                    let mut dropped: Option<Vec<String>> = None;
-                    while let Some(ready) = waiting.time(chunks.recv()).await {
-                        let ready = ready?;
-                        if dropped.is_none() {
-                            let mut plain = Vec::new();
-                            if ready.len() >= BULK_ROWS {
-                                plain = drop_indexes_for_load(&mut tx, "dossiers").await?;
-                                // As on PostgreSQL below: into an empty table, `note_hashes`
-                                // finds repeated codes.
-                                if first_id == 0 {
-                                    plain.extend(
-                                        drop_unique_for_first_fill(&mut tx, "dossiers_code")
-                                            .await?,
-                                    );
-                                }
-                            }
-                            dropped = Some(plain);
-                        }
-                        let repeated = note_hashes(&ready, &mut seen);
-                        let checked = chunk_codes(&ready, repeated, &stored)?;
-                        let codes = assign_codes!(
-                            &mut *tx,
-                            &ready,
-                            checked,
-                            &unit_codes,
-                            &mut stored,
-                            today,
-                            sum.codes_generated
-                        );
-                        // Kept (moved, not copied) to explain a unique violation.
-                        last_chunk = ready.iter().map(|r| r.line).zip(codes).collect();
-                        let mut handle = tx.lock_handle().await?;
-                        // One prepared INSERT stepped per row: dossiers have no triggers, so
-                        // going through a scratch table (`sqlite_bulk::staged`) only copied
-                        // every row twice (10M rows: 85 s written that way, 63 s this way).
-                        // SAFETY: the handle stays locked while the statement lives.
-                        let mut put = unsafe {
-                            Prepared::new(
-                                handle.as_raw_handle(),
-                                &format!(
-                                    "INSERT INTO dossiers ({COLUMNS}) VALUES ({})",
-                                    ["?"; 20].join(", ")
-                                ),
-                            )?
-                        };
-                        for (r, (_, code)) in ready.iter().zip(&last_chunk) {
-                            put.run(&[
-                                J::S(code),
-                                J::S(&r.secret),
-                                J::I(r.unit_id),
-                                J::I(r.procedure_id),
-                                J::I(r.channel.into()),
-                                J::I(r.status.into()),
-                                J::S(&r.applicant_name),
-                                J::S(r.return_method),
-                                J::S(r.limit.kind()),
-                                J::I(r.limit.value().into()),
-                                J::I(r.registered_at),
-                                J::N(r.received_at),
-                                J::N(r.due_at),
-                                J::N(r.finished_at),
-                                J::N(r.returned_at),
-                                J::I(r.supplement_count.into()),
-                                J::N(r.received_by),
-                                J::I(1),
-                                J::I(now),
-                                J::I(now),
-                            ])?;
-                        }
-                        drop(put);
-                        drop(handle);
-                        sum.imported += ready.len() as u64;
+                    // The journal mode changes only outside a transaction, so the first chunk
+                    // is awaited before it begins.
+                    let mut first = waiting.time(chunks.recv()).await;
+                    let no_wal = first_fill
+                        && matches!(first, Some(Ok(_)))
+                        && held_all.load(Ordering::Acquire)
+                        && leave_wal_if_alone(p, &mut conn).await?;
+                    if first_fill && first.is_some() {
+                        tracing::info!(wal = !no_wal, "first fill");
                     }
-                    last_chunk.clear();
-                    phase("dossiers written", &sum, started);
-                    tracing::info!(secs = waiting.secs(), "waited for checked rows");
-                    restore_indexes(&mut tx, &dropped.unwrap_or_default()).await?;
-                    phase("indexes rebuilt", &sum, started);
-                    let deltas = joined(tallied).await.into_deltas();
-                    finish!(&mut *tx, now, deltas, sum);
-                    phase("aggregates added", &sum, started);
-                    tx.commit().await?;
+                    let written: Result<()> = async {
+                        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                        let first_id: i64 =
+                            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM dossiers")
+                                .fetch_one(&mut *tx)
+                                .await?;
+                        let mut stored = StoredCodes::new(first_id);
+                        let mut dropped: Option<Vec<String>> = None;
+                        loop {
+                            let ready = match first.take() {
+                                Some(ready) => ready,
+                                None => match waiting.time(chunks.recv()).await {
+                                    Some(ready) => ready,
+                                    None => break,
+                                },
+                            };
+                            let ready = ready?;
+                            if dropped.is_none() {
+                                let mut plain = Vec::new();
+                                if ready.len() >= BULK_ROWS {
+                                    plain = drop_indexes_for_load(&mut tx, "dossiers").await?;
+                                    // As on PostgreSQL below: into an empty table, `note_hashes`
+                                    // finds repeated codes.
+                                    if first_id == 0 {
+                                        plain.extend(
+                                            drop_unique_for_first_fill(&mut tx, "dossiers_code")
+                                                .await?,
+                                        );
+                                    }
+                                }
+                                dropped = Some(plain);
+                            }
+                            // Every row held and put in code order: the order stage found
+                            // repeated codes side by side.
+                            let repeated = if held_all.load(Ordering::Acquire) {
+                                Vec::new()
+                            } else {
+                                note_hashes(&ready, &mut seen)
+                            };
+                            // Rows that bring their own codes, of past days, into an empty
+                            // table (a first fill's usual chunk) keep them as they are.
+                            let codes =
+                                if needs_connection(&ready, &repeated, &stored, &unit_codes, today)
+                                {
+                                    let checked = chunk_codes(&ready, repeated, &stored)?;
+                                    Some(assign_codes!(
+                                        &mut *tx,
+                                        &ready,
+                                        checked,
+                                        &unit_codes,
+                                        &mut stored,
+                                        today,
+                                        sum.codes_generated
+                                    ))
+                                } else {
+                                    note_given_codes(&mut stored, &ready);
+                                    None
+                                };
+                            let code_of = |k: usize| match &codes {
+                                Some(codes) => codes[k].as_str(),
+                                None => ready[k].code.as_deref().unwrap_or(""),
+                            };
+                            let mut handle = tx.lock_handle().await?;
+                            // One prepared INSERT stepped per row: dossiers have no triggers, so
+                            // going through a scratch table (`sqlite_bulk::staged`) only copied
+                            // every row twice (10M rows: 85 s written that way, 63 s this way).
+                            // SAFETY: the handle stays locked while the statement lives.
+                            let mut put = unsafe {
+                                Prepared::new(
+                                    handle.as_raw_handle(),
+                                    &format!(
+                                        "INSERT INTO dossiers ({COLUMNS}) VALUES ({})",
+                                        ["?"; 20].join(", ")
+                                    ),
+                                )?
+                            };
+                            let wrote = ready.iter().enumerate().try_for_each(|(k, r)| {
+                                put.run(&[
+                                    J::S(code_of(k)),
+                                    J::S(&r.secret),
+                                    J::I(r.unit_id),
+                                    J::I(r.procedure_id),
+                                    J::I(r.channel.into()),
+                                    J::I(r.status.into()),
+                                    J::S(&r.applicant_name),
+                                    J::S(r.return_method),
+                                    J::S(r.limit.kind()),
+                                    J::I(r.limit.value().into()),
+                                    J::I(r.registered_at),
+                                    J::N(r.received_at),
+                                    J::N(r.due_at),
+                                    J::N(r.finished_at),
+                                    J::N(r.returned_at),
+                                    J::I(r.supplement_count.into()),
+                                    J::N(r.received_by),
+                                    J::I(1),
+                                    J::I(now),
+                                    J::I(now),
+                                ])
+                            });
+                            drop(put);
+                            drop(handle);
+                            if wrote.is_err() {
+                                // To explain a unique violation.
+                                last_chunk = (0..ready.len())
+                                    .map(|k| (ready[k].line, code_of(k).to_string()))
+                                    .collect();
+                            }
+                            wrote?;
+                            sum.imported += ready.len() as u64;
+                        }
+                        last_chunk.clear();
+                        phase("dossiers written", &sum, started);
+                        tracing::info!(secs = waiting.secs(), "waited for checked rows");
+                        restore_indexes(&mut tx, &dropped.unwrap_or_default()).await?;
+                        phase("indexes rebuilt", &sum, started);
+                        let deltas = joined(tallied).await.into_deltas();
+                        finish!(&mut *tx, now, deltas, sum);
+                        phase("aggregates added", &sum, started);
+                        tx.commit().await?;
+                        Ok(())
+                    }
+                    .await;
+                    if no_wal {
+                        back_to_wal(&mut conn).await;
+                    }
+                    written?;
                 }
                 Db::Postgres(p) => {
                     let mut tx = p.begin().await?;
@@ -1410,11 +1506,34 @@ mod tests {
             ready(9, 1, None, d(3)),
         ];
         let lines: Vec<u64> = code_order(&rows, &units)
+            .unwrap()
             .into_iter()
             .map(|i| rows[i as usize].as_ref().unwrap().line)
             .collect();
-        // Rows without a code come with their unit and day, in the file's order, before the
+        // Rows without a code come with their unit and day, in the file's order, after the
         // given codes of that day.
-        assert_eq!(lines, [5, 3, 4, 9, 7, 2, 8, 6]);
+        assert_eq!(lines, [5, 3, 7, 4, 9, 2, 8, 6]);
+    }
+
+    #[test]
+    fn a_code_given_twice_to_a_first_fill_names_its_earliest_repeat() {
+        let d = NaiveDate::from_ymd_opt(2025, 3, 4).unwrap();
+        let units: FxHashMap<i64, String> = [(1, "22525".to_string())].into_iter().collect();
+        let rows = vec![
+            ready(2, 1, Some("22525-250304-0009"), d),
+            ready(3, 1, Some("22525-250304-0001"), d),
+            ready(4, 1, None, d),
+            ready(5, 1, None, d),
+            ready(6, 1, Some("22525-250304-0009"), d),
+            ready(7, 1, Some("22525-250304-0001"), d),
+            ready(8, 1, Some("22525-250304-0001"), d),
+        ];
+        let err = code_order(&rows, &units).unwrap_err().to_string();
+        assert!(
+            err.contains("line 6: mã hồ sơ 22525-250304-0009 đã có ở dòng 2"),
+            "{err}"
+        );
+        // Two rows without a code of the same unit and day are no repeat.
+        assert!(code_order(&rows[..4], &units).is_ok());
     }
 }

@@ -204,6 +204,9 @@ impl From<Db> for Store {
     }
 }
 
+/// How long a SQLite connection waits for another's lock before it gives up.
+pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl Store {
     /// Opens the database named by `url` with durable settings: a write is acknowledged only
     /// once it is on disk (SQLite WAL with synchronous=FULL, PostgreSQL synchronous_commit=on).
@@ -214,7 +217,7 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(SQLITE_BUSY_TIMEOUT);
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .min_connections(1)
