@@ -70,6 +70,7 @@ fn row_err(line: u64, vi: impl Into<String>, en: impl Into<String>) -> StoreErro
 }
 
 /// A row checked and resolved, ready to insert.
+#[cfg_attr(test, derive(Clone))]
 struct Ready {
     line: u64,
     code: Option<String>,
@@ -805,6 +806,7 @@ fn resolve_stage(
     mut lookups: Lookups,
     mut chunks: DossierChunks,
     now: Millis,
+    tally_here: bool,
 ) -> (ReadyChunks, tokio::task::JoinHandle<DossierTally>) {
     let (tx, rx) = mpsc::channel(2);
     let tallied = tokio::spawn(async move {
@@ -815,7 +817,9 @@ fn resolve_stage(
                 Ok(rows) => lookups.resolve_all(&store, rows).await,
                 Err(e) => Err(e),
             };
-            if let Ok(ready) = &ready {
+            if let Ok(ready) = &ready
+                && tally_here
+            {
                 for r in ready {
                     tally.add(&snapshot(r, now));
                 }
@@ -851,14 +855,23 @@ fn code_order_stage(
     mut chunks: ReadyChunks,
     unit_codes: FxHashMap<i64, String>,
     held_all: Arc<AtomicBool>,
-) -> (ReadyChunks, tokio::task::JoinHandle<()>) {
+    now: Millis,
+) -> (ReadyChunks, tokio::task::JoinHandle<DossierTally>) {
     let (tx, rx) = mpsc::channel(2);
     let handle = tokio::spawn(async move {
-        let mut rows: Vec<Option<Ready>> = Vec::new();
+        // What the rows add to the aggregates is counted here, not by the resolve stage: it
+        // held one core while this one waited.
+        let mut tally = DossierTally::default();
+        let mut rows = Held::default();
         let mut rest: Option<Result<Vec<Ready>>> = None;
         while let Some(chunk) = chunks.recv().await {
             match chunk {
-                Ok(ready) if rows.len() < ORDER_UP_TO => rows.extend(ready.into_iter().map(Some)),
+                Ok(ready) if rows.len() < ORDER_UP_TO => {
+                    for r in &ready {
+                        tally.add(&snapshot(r, now));
+                    }
+                    rows.push(ready);
+                }
                 other => {
                     rest = Some(other);
                     break;
@@ -867,7 +880,7 @@ fn code_order_stage(
         }
         if let Some(Err(e)) = rest {
             let _ = tx.send(Err(e)).await;
-            return;
+            return tally;
         }
         held_all.store(rest.is_none(), Ordering::Release);
         let (mut rows, order) = joined(tokio::task::spawn_blocking(move || {
@@ -879,16 +892,16 @@ fn code_order_stage(
             Ok(order) => order,
             Err(e) => {
                 let _ = tx.send(Err(e)).await;
-                return;
+                return tally;
             }
         };
         for part in order.chunks(ORDERED_CHUNK) {
             let chunk = part
                 .iter()
-                .map(|&i| compacted(rows[i as usize].take().expect("each row once")))
+                .map(|&i| compacted(rows.take(i).expect("each row once")))
                 .collect();
             if tx.send(Ok(chunk)).await.is_err() {
-                return;
+                return tally;
             }
         }
         drop(rows);
@@ -896,15 +909,59 @@ fn code_order_stage(
         if let Some(chunk) = rest {
             let mut next = Some(chunk);
             while let Some(chunk) = next {
+                if let Ok(ready) = &chunk {
+                    for r in ready {
+                        tally.add(&snapshot(r, now));
+                    }
+                }
                 let failed = chunk.is_err();
                 if tx.send(chunk).await.is_err() || failed {
-                    return;
+                    return tally;
                 }
                 next = chunks.recv().await;
             }
         }
+        tally
     });
     (rx, handle)
+}
+
+/// Rows a first fill holds, in the chunks they came in: one vector of them all grew by copying
+/// itself (10 million rows, 2.4 GB, copied again at each doubling).
+#[derive(Default)]
+struct Held {
+    chunks: Vec<Vec<Option<Ready>>>,
+    /// The index of each chunk's first row.
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl Held {
+    fn push(&mut self, chunk: Vec<Ready>) {
+        self.starts.push(self.len);
+        self.len += chunk.len();
+        self.chunks.push(chunk.into_iter().map(Some).collect());
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn slot(&self, i: u32) -> (usize, usize) {
+        let c = self.starts.partition_point(|&s| s <= i as usize) - 1;
+        (c, i as usize - self.starts[c])
+    }
+
+    /// Row `i` of all, unless taken.
+    fn get(&self, i: u32) -> Option<&Ready> {
+        let (c, o) = self.slot(i);
+        self.chunks[c][o].as_ref()
+    }
+
+    fn take(&mut self, i: u32) -> Option<Ready> {
+        let (c, o) = self.slot(i);
+        self.chunks[c][o].take()
+    }
 }
 
 /// A held row with its text copied next to the rows handed on with it. Held rows are read in an
@@ -922,7 +979,7 @@ fn compacted(mut r: Ready) -> Ready {
 /// equal keys; or, for a code given twice, the error naming its later line (the earliest such
 /// line of the file). Sorted by the codes' first 24 bytes held inline, which tells all but the
 /// longest codes apart without reading them again, and puts repeated codes side by side.
-fn code_order(rows: &[Option<Ready>], unit_codes: &FxHashMap<i64, String>) -> Result<Vec<u32>> {
+fn code_order(rows: &Held, unit_codes: &FxHashMap<i64, String>) -> Result<Vec<u32>> {
     fn key_of<'a>(r: &'a Ready, unit_codes: &FxHashMap<i64, String>) -> Cow<'a, str> {
         match &r.code {
             Some(c) => Cow::Borrowed(c),
@@ -936,12 +993,7 @@ fn code_order(rows: &[Option<Ready>], unit_codes: &FxHashMap<i64, String>) -> Re
             )),
         }
     }
-    let key = |i: u32| {
-        key_of(
-            rows[i as usize].as_ref().expect("all rows present"),
-            unit_codes,
-        )
-    };
+    let key = |i: u32| key_of(rows.get(i).expect("all rows present"), unit_codes);
     let mut keys: Vec<(u128, u64, u32)> = (0..rows.len() as u32)
         .map(|i| {
             let mut b = [0u8; 24];
@@ -970,7 +1022,7 @@ fn code_order(rows: &[Option<Ready>], unit_codes: &FxHashMap<i64, String>) -> Re
             })
             .then(x.2.cmp(&y.2))
     });
-    let code = |i: u32| rows[i as usize].as_ref().and_then(|r| r.code.as_deref());
+    let code = |i: u32| rows.get(i).and_then(|r| r.code.as_deref());
     let repeat = keys
         .windows(2)
         .filter(|w| (w[0].0, w[0].1) == (w[1].0, w[1].1))
@@ -980,7 +1032,7 @@ fn code_order(rows: &[Option<Ready>], unit_codes: &FxHashMap<i64, String>) -> Re
         })
         .min_by_key(|&(_, later)| later);
     if let Some((first, later)) = repeat {
-        let line = |i: u32| rows[i as usize].as_ref().map_or(0, |r| r.line);
+        let line = |i: u32| rows.get(i).map_or(0, |r| r.line);
         let (c, first) = (code(later).unwrap_or(""), line(first));
         return Err(row_err(
             line(later),
@@ -1017,7 +1069,6 @@ impl Store {
         let today = crate::domain::time::local_time(now).date();
         let lookups = Lookups::read(self).await?;
         let unit_codes = lookups.unit_codes.clone();
-        let (chunks, tallied) = resolve_stage(self.clone(), lookups, chunks, now);
         // On SQLite only: PostgreSQL's index builds gained less from the order (19 s against
         // 24-31 s) than its writer lost waiting for all the rows (26 s; the load 80 s against
         // 71-80 s). Racing another writer would only cost the order its speed.
@@ -1029,14 +1080,18 @@ impl Store {
             }
             Db::Postgres(_) => false,
         };
+        let (chunks, tallied) = resolve_stage(self.clone(), lookups, chunks, now, !first_fill);
         // Set when the code order stage held every row of the file: nothing reads the
         // database for this load any more once the first row is written.
         let held_all = Arc::new(AtomicBool::new(false));
         let (mut chunks, tallied) = if first_fill {
-            let (ordered, order) = code_order_stage(chunks, unit_codes.clone(), held_all.clone());
+            let (ordered, order) =
+                code_order_stage(chunks, unit_codes.clone(), held_all.clone(), now);
             let tallied = tokio::spawn(async move {
-                joined(order).await;
-                joined(tallied).await
+                let tally = joined(order).await;
+                // Counted nothing; joined so that a panic there cannot pass unseen.
+                joined(tallied).await;
+                tally
             });
             (ordered, tallied)
         } else {
@@ -1487,6 +1542,15 @@ mod tests {
         })
     }
 
+    /// The rows held in chunks of three, as a first fill holds them.
+    fn held(rows: &[Option<Ready>]) -> Held {
+        let mut held = Held::default();
+        for part in rows.chunks(3) {
+            held.push(part.iter().flatten().cloned().collect());
+        }
+        held
+    }
+
     #[test]
     fn a_first_fill_is_written_in_code_order() {
         let d = |day| NaiveDate::from_ymd_opt(2025, 3, day).unwrap();
@@ -1505,7 +1569,7 @@ mod tests {
             ready(8, 1, Some(&format!("{long}1")), d(4)),
             ready(9, 1, None, d(3)),
         ];
-        let lines: Vec<u64> = code_order(&rows, &units)
+        let lines: Vec<u64> = code_order(&held(&rows), &units)
             .unwrap()
             .into_iter()
             .map(|i| rows[i as usize].as_ref().unwrap().line)
@@ -1528,12 +1592,12 @@ mod tests {
             ready(7, 1, Some("22525-250304-0001"), d),
             ready(8, 1, Some("22525-250304-0001"), d),
         ];
-        let err = code_order(&rows, &units).unwrap_err().to_string();
+        let err = code_order(&held(&rows), &units).unwrap_err().to_string();
         assert!(
             err.contains("line 6: mã hồ sơ 22525-250304-0009 đã có ở dòng 2"),
             "{err}"
         );
         // Two rows without a code of the same unit and day are no repeat.
-        assert!(code_order(&rows[..4], &units).is_ok());
+        assert!(code_order(&held(&rows[..4]), &units).is_ok());
     }
 }
