@@ -215,11 +215,15 @@ fn split_code(code: &str) -> Option<(&str, NaiveDate, i64)> {
 /// The sequence number in a code `{unit}-{yyMMdd}-{NNNN}` of this unit, with its day.
 fn code_seq(code: &str, unit_code: &str) -> Option<(NaiveDate, i64)> {
     split_code(code)
-        .filter(|(unit, ..)| {
-            unit.chars()
-                .eq(unit_code.chars().flat_map(char::to_uppercase))
-        })
+        .filter(|(unit, ..)| same_unit(unit, unit_code))
         .map(|(_, day, n)| (day, n))
+}
+
+/// Whether a code's unit part (upper-case, as codes are stored) names the unit `unit_code`.
+fn same_unit(code_unit: &str, unit_code: &str) -> bool {
+    code_unit
+        .chars()
+        .eq(unit_code.chars().flat_map(char::to_uppercase))
 }
 
 /// What a load knows of the codes stored before each chunk.
@@ -677,16 +681,71 @@ fn needs_connection(
 /// unit code and day got so far, which numbering later rows starts from.
 fn note_given_codes(stored: &mut StoredCodes, ready: &[Ready]) {
     if let StoredCodes::ThisLoad(max) = stored {
-        for (unit, day, n) in ready.iter().filter_map(|r| split_code(r.code.as_deref()?)) {
-            // Looked up by `&str` first: a key is allocated once per unit, not per row.
-            let days = match max.get_mut(unit) {
-                Some(days) => days,
-                None => max.entry(unit.to_string()).or_default(),
-            };
-            let m = days.entry(day).or_insert(0);
-            *m = (*m).max(n);
+        note_highest(
+            max,
+            ready.iter().filter_map(|r| split_code(r.code.as_deref()?)),
+        );
+    }
+}
+
+/// Notes the highest number of each unit code and day among `given`, once per run of the same
+/// unit and day (a first fill hands its rows on in code order, where such runs are long).
+fn note_highest<'a>(
+    max: &mut FxHashMap<String, FxHashMap<NaiveDate, i64>>,
+    given: impl Iterator<Item = (&'a str, NaiveDate, i64)>,
+) {
+    let mut note = |(unit, day, n): (&str, NaiveDate, i64)| {
+        // Looked up by `&str` first: a key is allocated once per unit, not per row.
+        let days = match max.get_mut(unit) {
+            Some(days) => days,
+            None => max.entry(unit.to_string()).or_default(),
+        };
+        let m = days.entry(day).or_insert(0);
+        *m = (*m).max(n);
+    };
+    let mut run: Option<(&str, NaiveDate, i64)> = None;
+    for (unit, day, n) in given {
+        match &mut run {
+            Some((u, d, m)) if *u == unit && *d == day => *m = (*m).max(n),
+            _ => {
+                if let Some(done) = run.replace((unit, day, n)) {
+                    note(done);
+                }
+            }
         }
     }
+    if let Some(done) = run {
+        note(done);
+    }
+}
+
+/// For a chunk into an empty table: when every row brings its own code and none numbers a day
+/// an intake may still number (today and later), notes the codes as `note_given_codes` does and
+/// says so; the chunk then needs nothing of the database. Each code is read once (twice, by
+/// `needs_connection` and then `note_given_codes`, was a tenth of SQLite's writer).
+fn note_past_given_codes(
+    stored: &mut StoredCodes,
+    ready: &[Ready],
+    unit_codes: &FxHashMap<i64, String>,
+    today: NaiveDate,
+) -> bool {
+    let StoredCodes::ThisLoad(max) = stored else {
+        return false;
+    };
+    let mut given = Vec::with_capacity(ready.len());
+    for r in ready {
+        let Some(code) = r.code.as_deref() else {
+            return false;
+        };
+        if let Some((unit, day, n)) = split_code(code) {
+            if day >= today && same_unit(unit, unit_code_of(unit_codes, r.unit_id)) {
+                return false;
+            }
+            given.push((unit, day, n));
+        }
+    }
+    note_highest(max, given.into_iter());
+    true
 }
 
 /// Gives each row of a checked chunk (`chunk_codes`) its code: looks up possible repeats
@@ -1163,23 +1222,22 @@ impl Store {
                             };
                             // Rows that bring their own codes, of past days, into an empty
                             // table (a first fill's usual chunk) keep them as they are.
-                            let codes =
-                                if needs_connection(&ready, &repeated, &stored, &unit_codes, today)
-                                {
-                                    let checked = chunk_codes(&ready, repeated, &stored)?;
-                                    Some(assign_codes!(
-                                        &mut *tx,
-                                        &ready,
-                                        checked,
-                                        &unit_codes,
-                                        &mut stored,
-                                        today,
-                                        sum.codes_generated
-                                    ))
-                                } else {
-                                    note_given_codes(&mut stored, &ready);
-                                    None
-                                };
+                            let codes = if !repeated.is_empty()
+                                || !note_past_given_codes(&mut stored, &ready, &unit_codes, today)
+                            {
+                                let checked = chunk_codes(&ready, repeated, &stored)?;
+                                Some(assign_codes!(
+                                    &mut *tx,
+                                    &ready,
+                                    checked,
+                                    &unit_codes,
+                                    &mut stored,
+                                    today,
+                                    sum.codes_generated
+                                ))
+                            } else {
+                                None
+                            };
                             let code_of = |k: usize| match &codes {
                                 Some(codes) => codes[k].as_str(),
                                 None => ready[k].code.as_deref().unwrap_or(""),
