@@ -303,8 +303,17 @@ pub(crate) async fn leave_wal_if_alone(
     pool: &sqlx::SqlitePool,
     conn: &mut sqlx::SqliteConnection,
 ) -> Result<bool, sqlx::Error> {
-    while let Some(idle) = pool.try_acquire() {
-        idle.close().await?;
+    // `conn` is one of the pool's; a connection its user just dropped is still on its way back
+    // to the pool for a moment, so it is waited for, briefly.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(500);
+    while pool.size() > 1 && std::time::Instant::now() < deadline {
+        match pool.try_acquire() {
+            // Closed or failed to close, it is gone from the pool either way.
+            Some(idle) => {
+                let _ = idle.close().await;
+            }
+            None => tokio::time::sleep(std::time::Duration::from_millis(5)).await,
+        }
     }
     // Another program's connection answers "database is locked" at once rather than after
     // the usual wait.
