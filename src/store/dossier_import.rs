@@ -657,26 +657,6 @@ fn chunk_codes<'a>(
     })
 }
 
-/// Whether giving the chunk its codes needs the database: to look up possible repeats or codes
-/// stored before the load, or to number rows and move a day's sequence (rows without a code,
-/// given codes of days an intake may still number). A first load of given past codes needs it
-/// for none of its chunks, so PostgreSQL's COPY stays open across them.
-fn needs_connection(
-    ready: &[Ready],
-    maybe_repeated: &[usize],
-    stored: &StoredCodes,
-    unit_codes: &FxHashMap<i64, String>,
-    today: NaiveDate,
-) -> bool {
-    matches!(stored, StoredCodes::Before)
-        || !maybe_repeated.is_empty()
-        || ready.iter().any(|r| match &r.code {
-            None => true,
-            Some(c) => code_seq(c, unit_code_of(unit_codes, r.unit_id))
-                .is_some_and(|(day, _)| day >= today),
-        })
-}
-
 /// After a chunk's codes are given: on a load into an empty table, the highest number each
 /// unit code and day got so far, which numbering later rows starts from.
 fn note_given_codes(stored: &mut StoredCodes, ready: &[Ready]) {
@@ -721,8 +701,9 @@ fn note_highest<'a>(
 
 /// For a chunk into an empty table: when every row brings its own code and none numbers a day
 /// an intake may still number (today and later), notes the codes as `note_given_codes` does and
-/// says so; the chunk then needs nothing of the database. Each code is read once (twice, by
-/// `needs_connection` and then `note_given_codes`, was a tenth of SQLite's writer).
+/// says so; the chunk then needs nothing of the database (no look-up of codes stored before,
+/// no day's sequence to move), and PostgreSQL's COPY stays open across it. Each code is read
+/// once (twice, deciding and then noting, was a tenth of SQLite's writer).
 fn note_past_given_codes(
     stored: &mut StoredCodes,
     ready: &[Ready],
@@ -1383,7 +1364,7 @@ impl Store {
                         }
                         sum.imported += ready.len() as u64;
                         // The COPY stays open for the chunks that follow as long as none needs
-                        // the connection (`needs_connection`), so that the server writes one
+                        // the connection (`note_past_given_codes`), so that the server writes one
                         // chunk while the next is prepared.
                         let mut copy = tx
                             .copy_in_raw(&format!(
@@ -1397,11 +1378,17 @@ impl Store {
                                 // A code given twice in `next` is among `repeated`, which
                                 // sends the chunk to `chunk_codes` below.
                                 let repeated = note_hashes(&next, &mut seen);
-                                if needs_connection(&next, &repeated, &stored, &unit_codes, today) {
+                                if !repeated.is_empty()
+                                    || !note_past_given_codes(
+                                        &mut stored,
+                                        &next,
+                                        &unit_codes,
+                                        today,
+                                    )
+                                {
                                     pending = Some((next, repeated));
                                     break;
                                 }
-                                note_given_codes(&mut stored, &next);
                                 buf.clear();
                                 for r in &next {
                                     copy_row(&mut buf, r.code.as_deref().unwrap_or(""), r, now);
