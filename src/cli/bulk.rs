@@ -17,17 +17,18 @@ use crate::store::ratings::Channel;
 /// Rows a chunk holds: big enough to amortise a statement, small enough to keep memory flat.
 pub const CHUNK: usize = 20_000;
 
-/// Parses `path` on its own thread with `parse`, checking `required` columns first (before the
-/// caller opens a transaction). The channel ends after the last chunk or after the first error,
-/// which names its line.
-pub fn stream_rows<T, F>(
+/// Parses `path` on its own thread with the parser `parser` makes from the file's columns,
+/// checking `required` columns first (before the caller opens a transaction). The channel ends
+/// after the last chunk or after the first error, which names its line.
+pub fn stream_rows<T, P, F>(
     path: &Path,
     required: &[&str],
-    parse: F,
+    parser: P,
 ) -> anyhow::Result<mpsc::Receiver<Result<Vec<T>, StoreError>>>
 where
     T: Send + 'static,
-    F: Fn(&Columns, u64, &csv::StringRecord) -> anyhow::Result<T> + Send + 'static,
+    P: FnOnce(&Columns) -> F,
+    F: Fn(u64, &csv::StringRecord) -> anyhow::Result<T> + Send + 'static,
 {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -37,6 +38,7 @@ where
             .context("line 1: cannot read the header row")?,
     );
     columns.require(required)?;
+    let parse = parser(&columns);
     let (tx, rx) = mpsc::channel(4);
     std::thread::spawn(move || {
         let fail = |e: anyhow::Error| {
@@ -57,7 +59,7 @@ where
             if rec.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
-            match parse(&columns, record_line(&rec), &rec) {
+            match parse(record_line(&rec), &rec) {
                 Ok(row) => chunk.push(row),
                 Err(e) => {
                     let _ = tx.blocking_send(fail(e));

@@ -1377,17 +1377,17 @@ mod tests {
     }
 
     /// Every row of a file through an import's row parser.
-    fn parsed<T>(
+    fn parsed<T, F: Fn(u64, &csv::StringRecord) -> anyhow::Result<T>>(
         path: &Path,
-        row: fn(&import::Columns, u64, &csv::StringRecord) -> anyhow::Result<T>,
+        parser: impl FnOnce(&import::Columns) -> F,
     ) -> Vec<T> {
         let file = std::io::BufReader::new(File::open(path).unwrap());
         let mut rdr = import::csv_reader(file);
-        let cols = import::Columns::new(rdr.headers().unwrap());
+        let row = parser(&import::Columns::new(rdr.headers().unwrap()));
         rdr.records()
             .map(|rec| {
                 let rec = rec.unwrap();
-                row(&cols, import::record_line(&rec), &rec).unwrap()
+                row(import::record_line(&rec), &rec).unwrap()
             })
             .collect()
     }
@@ -1472,10 +1472,18 @@ mod tests {
         assert_eq!(per_unit.len(), 4);
 
         // Both files read as the imports read them.
-        let ratings = parsed(&a.join(RATINGS), crate::cli::bulk::rating_row);
+        let rating_cols = |c: &import::Columns| {
+            let cols = c.clone();
+            move |line, rec: &csv::StringRecord| crate::cli::bulk::rating_row(&cols, line, rec)
+        };
+        let ratings = parsed(&a.join(RATINGS), rating_cols);
         assert_eq!(ratings.len(), 5_000);
         assert!(ratings.iter().all(|r| r.key.is_some()));
-        let rows = parsed(&a.join(DOSSIERS), import::dossier_row);
+        let dossier_cols = |c: &import::Columns| {
+            let cols = import::DossierColumns::new(c);
+            move |line, rec: &csv::StringRecord| cols.row(line, rec)
+        };
+        let rows = parsed(&a.join(DOSSIERS), dossier_cols);
         assert_eq!(rows.len(), 4_000);
         let mut codes = HashSet::new();
         let mut statuses = BTreeMap::new();
