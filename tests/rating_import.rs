@@ -240,3 +240,61 @@ async fn a_key_repeated_in_a_big_first_load_is_refused_by_its_line() {
     );
     assert_eq!(store.rating_count().await.unwrap(), 25_000);
 }
+
+/// A big first load on SQLite writes without the WAL when no other connection has the database
+/// open (its commit then has no 2-GB checkpoint to make), and leaves the database in WAL mode
+/// whether it succeeds or fails; with a connection open, as a server's, it keeps the WAL.
+#[tokio::test]
+async fn a_big_first_load_goes_without_the_wal_only_when_alone_and_leaves_the_wal_on() {
+    let (db, _guard) = fresh_database().await;
+    let store = Store::connect(&db).await.unwrap();
+    store.migrate().await.unwrap();
+    seed(&store).await;
+    // PostgreSQL has no journal mode to change.
+    let Db::Sqlite(pool) = store.db().clone() else {
+        return;
+    };
+    let path = db.strip_prefix("sqlite://").unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let good = write(&dir, "good.csv", &ratings_file(12_000));
+    let mut body = ratings_file(12_000);
+    body.push_str("x,99999,,,kiosk,2026-10-01 08:00,3,5,,,,,\n");
+    let bad = write(&dir, "bad.csv", &body);
+    let load = |file: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hailong"))
+            .env("HAILONG_LOG", "info")
+            .env("NO_COLOR", "1")
+            .args(["--database-url", &db, "import", "ratings", file])
+            .output()
+            .unwrap();
+        let log = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.success(), log)
+    };
+    // The file header's read and write versions: 2 in WAL mode, 1 with a rollback journal.
+    let versions = || {
+        let bytes = std::fs::read(&path).unwrap();
+        (bytes[18], bytes[19])
+    };
+    let (ok, log) = load(&bad);
+    assert!(!ok, "{log}");
+    assert!(log.contains("first fill wal=true"), "{log}");
+    assert!(log.contains("line 12002: no unit with code '99999'"), "{log}");
+    assert_eq!(store.rating_count().await.unwrap(), 0);
+    pool.close().await;
+    drop(store);
+    // Alone: without the WAL. A failed load keeps nothing and puts the WAL back.
+    let (ok, log) = load(&bad);
+    assert!(!ok, "{log}");
+    assert!(log.contains("first fill wal=false"), "{log}");
+    assert_eq!(versions(), (2, 2));
+    let (ok, log) = load(&good);
+    assert!(ok, "{log}");
+    assert!(log.contains("first fill wal=false"), "{log}");
+    assert_eq!(versions(), (2, 2));
+    let store = Store::connect(&db).await.unwrap();
+    assert_eq!(store.rating_count().await.unwrap(), 12_000);
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM ratings WHERE flagged_at IS NOT NULL").await,
+        240
+    );
+}

@@ -15,7 +15,8 @@ use super::Db;
 use super::aggregates::{AggSink, J, agg_tally_cells};
 use super::dossier_import::CopyLine;
 use super::sqlite_bulk::{
-    BULK_ROWS, bulk_connection, drop_indexes_for_load, restore_indexes, staged,
+    BULK_ROWS, back_to_wal, bulk_connection, drop_indexes_for_load, leave_wal_if_alone,
+    restore_indexes, staged,
 };
 use super::{Result, Store, StoreError, is_unique_violation};
 use crate::domain::Msg;
@@ -393,13 +394,15 @@ macro_rules! refuse_repeated_key {
 
 /// Resolves the reader's chunks on a thread of its own while the caller writes the previous
 /// chunk: parsing, resolving and tallying, and writing each get a core instead of sharing the
-/// writer's. With `copy`, rows are turned into COPY text there too. Returns the resolved
+/// writer's. `first` is a chunk the caller already took from `chunks`. With `copy`, rows are
+/// turned into COPY text there too. Returns the resolved
 /// chunks and, once they are all through, the tally.
 fn resolve_stage(
     lookups: Lookups,
     source: String,
     now: Millis,
     copy: bool,
+    first: Option<Result<Vec<RatingImportRow>>>,
     mut chunks: RatingChunks,
 ) -> (
     mpsc::Receiver<Result<Resolved>>,
@@ -409,7 +412,8 @@ fn resolve_stage(
     let tally = tokio::task::spawn_blocking(move || {
         let mut tally = RatingTally::default();
         let mut seen: HashSet<u64> = HashSet::new();
-        while let Some(chunk) = chunks.blocking_recv() {
+        let rest = std::iter::from_fn(|| chunks.blocking_recv());
+        for chunk in first.into_iter().chain(rest) {
             let resolved = chunk.and_then(|chunk| {
                 let rows = chunk
                     .into_iter()
@@ -481,80 +485,103 @@ impl Store {
             match self.db() {
                 Db::Sqlite(p) => {
                     let mut conn = bulk_connection(p).await?;
-                    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-                    let (lookups, created) = read_lookups!(&mut *tx, now);
-                    sum.form_created = created;
-                    let (mut resolved, tallied) =
-                        resolve_stage(lookups, source.to_string(), now, false, chunks);
-                    let mut dropped: Option<Vec<String>> = None;
-                    while let Some(chunk) = resolved.recv().await {
-                        let chunk = chunk?;
-                        if dropped.is_none() {
-                            dropped = Some(if chunk.rows.len() >= BULK_ROWS {
-                                drop_indexes_for_load(&mut tx, "ratings").await?
-                            } else {
-                                Vec::new()
-                            });
-                        }
-                        // A key of an earlier chunk is stored by now; one repeated within
-                        // this chunk fails its insert, which `explain_conflict` names.
-                        refuse_repeated_key!(&mut *tx, &chunk.suspects, 0);
-                        last_chunk = chunk.keys;
-                        let mut handle = tx.lock_handle().await?;
-                        // SAFETY: the handle stays locked throughout.
-                        unsafe {
-                            staged(
-                                handle.as_raw_handle(),
-                                "import_ratings",
-                                16,
-                                chunk.rows.iter().map(|r| {
-                                    [
-                                        J::S(&r.key),
-                                        J::S(r.channel),
-                                        J::N(r.counter_id),
-                                        J::N(r.official_id),
-                                        J::I(r.unit_id),
-                                        J::I(r.form_version_id),
-                                        J::I(r.scale.into()),
-                                        J::I(r.level.into()),
-                                        J::S(&r.reasons),
-                                        J::S(&r.answers),
-                                        J::OS(r.comment.as_deref()),
-                                        J::OS(r.dossier_code.as_deref()),
-                                        J::I(r.rated_at),
-                                        J::I(r.rated_at),
-                                        J::N(r.flagged_at),
-                                        J::OS(r.flag_reason.as_deref()),
-                                    ]
-                                }),
-                                &format!("INSERT INTO ratings ({COLUMNS})"),
-                                "",
-                            )?
-                        };
-                        drop(handle);
-                        sum.imported += chunk.count;
-                        sum.flagged += chunk.flagged;
+                    // A big first load goes without the WAL when it has the database to itself
+                    // (see leave_wal_if_alone: the commit's checkpoint of 10M ratings was most
+                    // of the commit). The journal mode changes only outside a transaction, so
+                    // the first chunk is awaited before it begins.
+                    let mut chunks = chunks;
+                    let first = chunks.recv().await;
+                    let empty: bool =
+                        sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM ratings)")
+                            .fetch_one(&mut *conn)
+                            .await?;
+                    let bulk = matches!(&first, Some(Ok(c)) if c.len() >= BULK_ROWS);
+                    let no_wal = empty && bulk && leave_wal_if_alone(p, &mut conn).await?;
+                    if empty && bulk {
+                        tracing::info!(wal = !no_wal, "first fill");
                     }
-                    last_chunk.clear();
-                    let tally = joined(tallied).await;
-                    tracing::info!(
-                        rows = sum.imported,
-                        secs = started.elapsed().as_secs_f64(),
-                        "ratings written"
-                    );
-                    sum.aggregate_cells = tally.len() as u64;
-                    let cells = agg_tally_cells!(&mut *tx, tally);
-                    restore_indexes(&mut tx, &dropped.unwrap_or_default()).await?;
-                    tracing::info!(secs = started.elapsed().as_secs_f64(), "indexes rebuilt");
-                    let cells = joined(cells).await;
-                    AggSink::write(&mut *tx, &cells).await?;
-                    tracing::info!(
-                        cells = sum.aggregate_cells,
-                        secs = started.elapsed().as_secs_f64(),
-                        "aggregates added"
-                    );
-                    audit!(&mut *tx, now, sum);
-                    tx.commit().await?;
+                    let written: Result<()> = async {
+                        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                        let (lookups, created) = read_lookups!(&mut *tx, now);
+                        sum.form_created = created;
+                        let (mut resolved, tallied) =
+                            resolve_stage(lookups, source.to_string(), now, false, first, chunks);
+                        let mut dropped: Option<Vec<String>> = None;
+                        while let Some(chunk) = resolved.recv().await {
+                            let chunk = chunk?;
+                            if dropped.is_none() {
+                                dropped = Some(if chunk.rows.len() >= BULK_ROWS {
+                                    drop_indexes_for_load(&mut tx, "ratings").await?
+                                } else {
+                                    Vec::new()
+                                });
+                            }
+                            // A key of an earlier chunk is stored by now; one repeated within
+                            // this chunk fails its insert, which `explain_conflict` names.
+                            refuse_repeated_key!(&mut *tx, &chunk.suspects, 0);
+                            last_chunk = chunk.keys;
+                            let mut handle = tx.lock_handle().await?;
+                            // SAFETY: the handle stays locked throughout.
+                            unsafe {
+                                staged(
+                                    handle.as_raw_handle(),
+                                    "import_ratings",
+                                    16,
+                                    chunk.rows.iter().map(|r| {
+                                        [
+                                            J::S(&r.key),
+                                            J::S(r.channel),
+                                            J::N(r.counter_id),
+                                            J::N(r.official_id),
+                                            J::I(r.unit_id),
+                                            J::I(r.form_version_id),
+                                            J::I(r.scale.into()),
+                                            J::I(r.level.into()),
+                                            J::S(&r.reasons),
+                                            J::S(&r.answers),
+                                            J::OS(r.comment.as_deref()),
+                                            J::OS(r.dossier_code.as_deref()),
+                                            J::I(r.rated_at),
+                                            J::I(r.rated_at),
+                                            J::N(r.flagged_at),
+                                            J::OS(r.flag_reason.as_deref()),
+                                        ]
+                                    }),
+                                    &format!("INSERT INTO ratings ({COLUMNS})"),
+                                    "",
+                                )?
+                            };
+                            drop(handle);
+                            sum.imported += chunk.count;
+                            sum.flagged += chunk.flagged;
+                        }
+                        last_chunk.clear();
+                        let tally = joined(tallied).await;
+                        tracing::info!(
+                            rows = sum.imported,
+                            secs = started.elapsed().as_secs_f64(),
+                            "ratings written"
+                        );
+                        sum.aggregate_cells = tally.len() as u64;
+                        let cells = agg_tally_cells!(&mut *tx, tally);
+                        restore_indexes(&mut tx, &dropped.unwrap_or_default()).await?;
+                        tracing::info!(secs = started.elapsed().as_secs_f64(), "indexes rebuilt");
+                        let cells = joined(cells).await;
+                        AggSink::write(&mut *tx, &cells).await?;
+                        tracing::info!(
+                            cells = sum.aggregate_cells,
+                            secs = started.elapsed().as_secs_f64(),
+                            "aggregates added"
+                        );
+                        audit!(&mut *tx, now, sum);
+                        tx.commit().await?;
+                        Ok(())
+                    }
+                    .await;
+                    if no_wal {
+                        back_to_wal(&mut conn).await;
+                    }
+                    written?;
                 }
                 Db::Postgres(p) => {
                     let mut tx = p.begin().await?;
@@ -566,7 +593,7 @@ impl Store {
                             .await?;
                     super::aggregates::pg_skip_triggers(&mut tx).await?;
                     let (mut resolved, tallied) =
-                        resolve_stage(lookups, source.to_string(), now, true, chunks);
+                        resolve_stage(lookups, source.to_string(), now, true, None, chunks);
                     // The first chunk tells a bulk load, before COPY occupies the connection.
                     let mut first = resolved.recv().await.transpose()?;
                     let mut dropped = match &first {
