@@ -48,8 +48,14 @@ impl Store {
     /// Every official in report order with the unit tree, read again only when `units_version`
     /// or `names_version` moved (both read before the rows, as `unit_labels` does).
     async fn roster(&self) -> Result<Arc<Roster>> {
-        let (units, names) =
-            tokio::try_join!(self.version("units_version"), self.version("names_version"))?;
+        // Both versions in one statement: on PostgreSQL two concurrent ones took two
+        // connections and round trips of a report that otherwise needs one more.
+        let (units, names): (i64, i64) = with_pool!(self, p => sqlx::query_as(
+            "SELECT (SELECT version FROM units_version WHERE id = 1),
+                    (SELECT version FROM names_version WHERE id = 1)",
+        )
+        .fetch_one(p)
+        .await)?;
         if let Some(r) = self.roster.get(&(), (units, names)) {
             return Ok(r);
         }
