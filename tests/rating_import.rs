@@ -278,7 +278,10 @@ async fn a_big_first_load_goes_without_the_wal_only_when_alone_and_leaves_the_wa
     let (ok, log) = load(&bad);
     assert!(!ok, "{log}");
     assert!(log.contains("first fill wal=true"), "{log}");
-    assert!(log.contains("line 12002: no unit with code '99999'"), "{log}");
+    assert!(
+        log.contains("line 12002: no unit with code '99999'"),
+        "{log}"
+    );
     assert_eq!(store.rating_count().await.unwrap(), 0);
     pool.close().await;
     drop(store);
@@ -294,7 +297,11 @@ async fn a_big_first_load_goes_without_the_wal_only_when_alone_and_leaves_the_wa
     let store = Store::connect(&db).await.unwrap();
     assert_eq!(store.rating_count().await.unwrap(), 12_000);
     assert_eq!(
-        count(&store, "SELECT COUNT(*) FROM ratings WHERE flagged_at IS NOT NULL").await,
+        count(
+            &store,
+            "SELECT COUNT(*) FROM ratings WHERE flagged_at IS NOT NULL"
+        )
+        .await,
         240
     );
 }
