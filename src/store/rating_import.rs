@@ -224,6 +224,32 @@ macro_rules! audit {
     };
 }
 
+/// After the rows, on either database: the aggregates the resolve stage tallied, the indexes
+/// dropped for the load (`$restore`), the audit line and the commit, each phase logged.
+macro_rules! finish {
+    ($tx:ident, $tallied:expr, $sum:ident, $started:expr, $now:expr, $restore:expr) => {{
+        let tally = joined($tallied).await;
+        tracing::info!(
+            rows = $sum.imported,
+            secs = $started.elapsed().as_secs_f64(),
+            "ratings written"
+        );
+        $sum.aggregate_cells = tally.len() as u64;
+        let cells = agg_tally_cells!(&mut *$tx, tally);
+        $restore.await?;
+        tracing::info!(secs = $started.elapsed().as_secs_f64(), "indexes rebuilt");
+        let cells = joined(cells).await;
+        AggSink::write(&mut *$tx, &cells).await?;
+        tracing::info!(
+            cells = $sum.aggregate_cells,
+            secs = $started.elapsed().as_secs_f64(),
+            "aggregates added"
+        );
+        audit!(&mut *$tx, $now, $sum);
+        $tx.commit().await?;
+    }};
+}
+
 /// Reads the lookups inside the import's transaction, creating the standard rating form as the
 /// default when the installation has none (a fresh one importing its history).
 macro_rules! read_lookups {
@@ -556,25 +582,14 @@ impl Store {
                             sum.flagged += chunk.flagged;
                         }
                         last_chunk.clear();
-                        let tally = joined(tallied).await;
-                        tracing::info!(
-                            rows = sum.imported,
-                            secs = started.elapsed().as_secs_f64(),
-                            "ratings written"
+                        finish!(
+                            tx,
+                            tallied,
+                            sum,
+                            started,
+                            now,
+                            restore_indexes(&mut tx, &dropped.unwrap_or_default())
                         );
-                        sum.aggregate_cells = tally.len() as u64;
-                        let cells = agg_tally_cells!(&mut *tx, tally);
-                        restore_indexes(&mut tx, &dropped.unwrap_or_default()).await?;
-                        tracing::info!(secs = started.elapsed().as_secs_f64(), "indexes rebuilt");
-                        let cells = joined(cells).await;
-                        AggSink::write(&mut *tx, &cells).await?;
-                        tracing::info!(
-                            cells = sum.aggregate_cells,
-                            secs = started.elapsed().as_secs_f64(),
-                            "aggregates added"
-                        );
-                        audit!(&mut *tx, now, sum);
-                        tx.commit().await?;
                         Ok(())
                     }
                     .await;
@@ -661,25 +676,14 @@ impl Store {
                     if unique_dropped {
                         refuse_repeated_key!(&mut *tx, &suspects, 1);
                     }
-                    let tally = joined(tallied).await;
-                    tracing::info!(
-                        rows = sum.imported,
-                        secs = started.elapsed().as_secs_f64(),
-                        "ratings written"
+                    finish!(
+                        tx,
+                        tallied,
+                        sum,
+                        started,
+                        now,
+                        super::pg_bulk::restore_indexes(&mut tx, &dropped)
                     );
-                    sum.aggregate_cells = tally.len() as u64;
-                    let cells = agg_tally_cells!(&mut *tx, tally);
-                    super::pg_bulk::restore_indexes(&mut tx, &dropped).await?;
-                    tracing::info!(secs = started.elapsed().as_secs_f64(), "indexes rebuilt");
-                    let cells = joined(cells).await;
-                    AggSink::write(&mut *tx, &cells).await?;
-                    tracing::info!(
-                        cells = sum.aggregate_cells,
-                        secs = started.elapsed().as_secs_f64(),
-                        "aggregates added"
-                    );
-                    audit!(&mut *tx, now, sum);
-                    tx.commit().await?;
                 }
             }
             Ok(())
