@@ -421,8 +421,8 @@ macro_rules! refuse_repeated_key {
 /// Resolves the reader's chunks on a thread of its own while the caller writes the previous
 /// chunk: parsing, resolving and tallying, and writing each get a core instead of sharing the
 /// writer's. `first` is a chunk the caller already took from `chunks`. With `copy`, rows are
-/// turned into COPY text there too. Returns the resolved
-/// chunks and, once they are all through, the tally.
+/// turned into COPY text there too. Returns the resolved chunks and, once they are all
+/// through, the tally.
 fn resolve_stage(
     lookups: Lookups,
     source: String,
