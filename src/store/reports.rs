@@ -49,7 +49,7 @@ impl Store {
     /// or `names_version` moved (both read before the rows, as `unit_labels` does).
     async fn roster(&self) -> Result<Arc<Roster>> {
         // Both versions in one statement: on PostgreSQL two concurrent ones took two
-        // connections and round trips of a report that otherwise needs one more.
+        // connections and two round trips, for a report whose figures take one more.
         let (units, names): (i64, i64) = with_pool!(self, p => sqlx::query_as(
             "SELECT (SELECT version FROM units_version WHERE id = 1),
                     (SELECT version FROM names_version WHERE id = 1)",
