@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use tokio::sync::mpsc;
 
-use super::import::{Columns, csv_error, csv_reader, record_line};
+use super::import::{Col, Columns, csv_error, csv_reader, record_line};
 use crate::domain::Msg;
 use crate::domain::scale::{Level, Scale};
 use crate::store::StoreError;
@@ -110,79 +110,116 @@ fn optional(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
 
-/// One row of a ratings file.
-pub fn rating_row(
-    t: &Columns,
-    line: u64,
-    rec: &csv::StringRecord,
-) -> anyhow::Result<RatingImportRow> {
-    let scale_text = t.need(line, rec, "scale")?;
-    let scale = scale_text
-        .parse::<i16>()
-        .ok()
-        .and_then(Scale::new)
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "line {line}: 'scale' must be 2, 3 or 5: '{scale_text}' (thang đánh giá phải là 2, 3 hoặc 5 mức)"
-            )
-        })?;
-    let level = level_of(line, scale, t.need(line, rec, "level")?, "level")?;
-    let mut answers = Vec::new();
-    for part in t
-        .cell(rec, "answers")
-        .split(';')
-        .filter(|p| !p.trim().is_empty())
-    {
-        let Some((q, l)) = part.split_once('=') else {
-            bail!(
-                "line {line}: 'answers' must read question=level;question=level: '{part}' (câu trả lời phải có dạng câu_hỏi=mức)"
-            );
+/// The columns of a ratings file, found once per file.
+pub struct RatingColumns {
+    key: Col,
+    unit_code: Col,
+    counter_code: Col,
+    official_code: Col,
+    channel: Col,
+    rated_at: Col,
+    scale: Col,
+    level: Col,
+    answers: Col,
+    reasons: Col,
+    comment: Col,
+    dossier_code: Col,
+    flag_reason: Col,
+}
+
+impl RatingColumns {
+    pub fn new(t: &Columns) -> RatingColumns {
+        RatingColumns {
+            key: t.col("key"),
+            unit_code: t.col("unit_code"),
+            counter_code: t.col("counter_code"),
+            official_code: t.col("official_code"),
+            channel: t.col("channel"),
+            rated_at: t.col("rated_at"),
+            scale: t.col("scale"),
+            level: t.col("level"),
+            answers: t.col("answers"),
+            reasons: t.col("reasons"),
+            comment: t.col("comment"),
+            dossier_code: t.col("dossier_code"),
+            flag_reason: t.col("flag_reason"),
+        }
+    }
+
+    /// One row of a ratings file.
+    pub fn row(&self, line: u64, rec: &csv::StringRecord) -> anyhow::Result<RatingImportRow> {
+        let scale_text = self.scale.need(line, rec)?;
+        let scale = scale_text
+            .parse::<i16>()
+            .ok()
+            .and_then(Scale::new)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "line {line}: 'scale' must be 2, 3 or 5: '{scale_text}' (thang đánh giá phải là 2, 3 hoặc 5 mức)"
+                )
+            })?;
+        let level = level_of(line, scale, self.level.need(line, rec)?, "level")?;
+        let mut answers = Vec::new();
+        for part in self
+            .answers
+            .cell(rec)
+            .split(';')
+            .filter(|p| !p.trim().is_empty())
+        {
+            let Some((q, l)) = part.split_once('=') else {
+                bail!(
+                    "line {line}: 'answers' must read question=level;question=level: '{part}' (câu trả lời phải có dạng câu_hỏi=mức)"
+                );
+            };
+            let q = q.trim();
+            if q.is_empty() || q.len() > 64 || answers.iter().any(|(k, _)| k == q) {
+                bail!(
+                    "line {line}: question '{q}' is empty, too long or repeated (câu hỏi '{q}' trống, quá dài hoặc lặp lại)"
+                );
+            }
+            answers.push((q.to_string(), level_of(line, scale, l.trim(), "answer")?));
+        }
+        let channel = match self.channel.cell(rec) {
+            "" | "kiosk" => Channel::Kiosk,
+            "qr" => Channel::Qr,
+            "web" | "paper" => Channel::Web,
+            other => bail!(
+                "line {line}: 'channel' must be kiosk, qr or web: '{other}' (kênh đánh giá không hợp lệ)"
+            ),
         };
-        let q = q.trim();
-        if q.is_empty() || q.len() > 64 || answers.iter().any(|(k, _)| k == q) {
+        let comment = self.comment.cell(rec);
+        if comment.chars().count() > 2000 {
             bail!(
-                "line {line}: question '{q}' is empty, too long or repeated (câu hỏi '{q}' trống, quá dài hoặc lặp lại)"
+                "line {line}: 'comment' is longer than 2,000 characters (góp ý dài quá 2.000 ký tự)"
             );
         }
-        answers.push((q.to_string(), level_of(line, scale, l.trim(), "answer")?));
+        let key = self.key.cell(rec);
+        if key.len() > 200 {
+            bail!("line {line}: 'key' is longer than 200 characters (mã quá dài)");
+        }
+        Ok(RatingImportRow {
+            line,
+            key: optional(key),
+            unit_code: self.unit_code.need(line, rec)?.to_string(),
+            counter_code: optional(self.counter_code.cell(rec)),
+            official_code: optional(self.official_code.cell(rec)),
+            channel,
+            rated_at: super::import::local_time(line, self.rated_at.need(line, rec)?, "rated_at")?
+                .expect("not empty"),
+            scale,
+            level,
+            answers,
+            reasons: self
+                .reasons
+                .cell(rec)
+                .split('|')
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_string)
+                .collect(),
+            comment: optional(comment),
+            dossier_code: optional(self.dossier_code.cell(rec)),
+            flag_reason: optional(self.flag_reason.cell(rec)),
+        })
     }
-    let channel = match t.cell(rec, "channel") {
-        "" | "kiosk" => Channel::Kiosk,
-        "qr" => Channel::Qr,
-        "web" | "paper" => Channel::Web,
-        other => bail!(
-            "line {line}: 'channel' must be kiosk, qr or web: '{other}' (kênh đánh giá không hợp lệ)"
-        ),
-    };
-    let comment = t.cell(rec, "comment");
-    if comment.chars().count() > 2000 {
-        bail!("line {line}: 'comment' is longer than 2,000 characters (góp ý dài quá 2.000 ký tự)");
-    }
-    let key = t.cell(rec, "key");
-    if key.len() > 200 {
-        bail!("line {line}: 'key' is longer than 200 characters (mã quá dài)");
-    }
-    Ok(RatingImportRow {
-        line,
-        key: optional(key),
-        unit_code: t.need(line, rec, "unit_code")?.to_string(),
-        counter_code: optional(t.cell(rec, "counter_code")),
-        official_code: optional(t.cell(rec, "official_code")),
-        channel,
-        rated_at: super::import::local_time(line, t.need(line, rec, "rated_at")?, "rated_at")?
-            .expect("not empty"),
-        scale,
-        level,
-        answers,
-        reasons: t
-            .cell(rec, "reasons")
-            .split('|')
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .map(str::to_string)
-            .collect(),
-        comment: optional(comment),
-        dossier_code: optional(t.cell(rec, "dossier_code")),
-        flag_reason: optional(t.cell(rec, "flag_reason")),
-    })
 }

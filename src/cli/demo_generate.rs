@@ -1473,8 +1473,8 @@ mod tests {
 
         // Both files read as the imports read them.
         let rating_cols = |c: &import::Columns| {
-            let cols = c.clone();
-            move |line, rec: &csv::StringRecord| crate::cli::bulk::rating_row(&cols, line, rec)
+            let cols = crate::cli::bulk::RatingColumns::new(c);
+            move |line, rec: &csv::StringRecord| cols.row(line, rec)
         };
         let ratings = parsed(&a.join(RATINGS), rating_cols);
         assert_eq!(ratings.len(), 5_000);

@@ -47,7 +47,6 @@ pub enum ImportWhat {
 }
 
 /// The columns of a CSV file by lower-cased header name, so rows are read by name in any order.
-#[derive(Clone)]
 pub struct Columns {
     // Looked up for every cell of millions of rows: a fast hash for short, trusted names.
     headers: rustc_hash::FxHashMap<String, usize>,
@@ -609,8 +608,8 @@ pub async fn run(database_url: &str, what: ImportWhat) -> anyhow::Result<()> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let chunks = super::bulk::stream_rows(&file, &super::bulk::RATING_COLUMNS, |c| {
-                let cols = c.clone();
-                move |line, rec| super::bulk::rating_row(&cols, line, rec)
+                let cols = super::bulk::RatingColumns::new(c);
+                move |line, rec| cols.row(line, rec)
             })?;
             let store = super::open_store(database_url).await?;
             let started = std::time::Instant::now();
