@@ -13,6 +13,11 @@ use hailong::domain::time::Month;
 use hailong::store::Db;
 use hailong::store::Store;
 
+/// The WAL test needs to be the only one of this file running its loads: while another test
+/// of this process spawned `hailong`, its alone-loads sometimes found the database still held
+/// for seconds (never when the tests ran one at a time). The others share the lock.
+static LOADS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
 const HEADER: &str = "key,unit_code,counter_code,official_code,channel,rated_at,scale,level,answers,reasons,comment,dossier_code,flag_reason\n";
 
 /// Rows spread over two communes, three months, both counters and officials; every tenth with
@@ -47,6 +52,7 @@ fn ratings_file(n: usize) -> String {
 
 #[tokio::test]
 async fn past_ratings_load_and_count_as_a_rebuild_would() {
+    let _shared = LOADS.read().await;
     let (db, _guard) = fresh_database().await;
     let store = Store::connect(&db).await.unwrap();
     store.migrate().await.unwrap();
@@ -132,6 +138,7 @@ async fn past_ratings_load_and_count_as_a_rebuild_would() {
 
 #[tokio::test]
 async fn a_bad_row_names_its_line_and_nothing_is_kept() {
+    let _shared = LOADS.read().await;
     let (db, _guard) = fresh_database().await;
     let store = Store::connect(&db).await.unwrap();
     store.migrate().await.unwrap();
@@ -191,6 +198,7 @@ async fn a_bad_row_names_its_line_and_nothing_is_kept() {
 
 #[tokio::test]
 async fn a_key_repeated_in_a_big_first_load_is_refused_by_its_line() {
+    let _shared = LOADS.read().await;
     let (db, _guard) = fresh_database().await;
     let store = Store::connect(&db).await.unwrap();
     store.migrate().await.unwrap();
@@ -246,6 +254,7 @@ async fn a_key_repeated_in_a_big_first_load_is_refused_by_its_line() {
 /// whether it succeeds or fails; with a connection open, as a server's, it keeps the WAL.
 #[tokio::test]
 async fn a_big_first_load_goes_without_the_wal_only_when_alone_and_leaves_the_wal_on() {
+    let _alone = LOADS.write().await;
     let (db, _guard) = fresh_database().await;
     let store = Store::connect(&db).await.unwrap();
     store.migrate().await.unwrap();
