@@ -4,6 +4,7 @@
 //! drill-down rows for sub-units and officials. Everything is read from the aggregates.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -404,13 +405,15 @@ fn counter_rows(
 
 /// Sub-units with their ballots, dossiers and open dossiers at the period's end.
 fn sub_unit_rows(
-    subs: Vec<(UnitLabel, LevelCounts)>,
+    (labels, counts): (Arc<Vec<UnitLabel>>, Vec<LevelCounts>),
     dossiers: Vec<(i64, DossierCounts)>,
     open: &HashMap<i64, OpenNow>,
     min_n: u64,
 ) -> Vec<SubUnitRow> {
     let dossiers: HashMap<i64, DossierCounts> = dossiers.into_iter().collect();
-    subs.into_iter()
+    labels
+        .iter()
+        .zip(counts)
         .map(|(l, c)| {
             let s = Satisfaction::of(&c);
             SubUnitRow {
@@ -420,7 +423,7 @@ fn sub_unit_rows(
                 ),
                 below_min_n: s.ballots < min_n,
                 satisfaction: s,
-                unit: l,
+                unit: l.clone(),
             }
         })
         .collect()

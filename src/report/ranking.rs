@@ -161,17 +161,17 @@ impl Ranking {
                     (RankingOf::SubUnits, None) => UnitSet::LevelWithin("province", None),
                     (_, r) => UnitSet::LevelWithin("commune", r.map(|u| u.id)),
                 };
-                store
-                    .units_satisfaction(set, &buckets)
-                    .await?
-                    .into_iter()
+                let (labels, counts) = store.units_satisfaction(set, &buckets).await?;
+                labels
+                    .iter()
+                    .zip(&counts)
                     .map(|(l, c)| {
                         row(
                             l.id,
                             &l.code,
                             &l.name,
                             l.parent_name.as_deref().unwrap_or(""),
-                            &c,
+                            c,
                         )
                     })
                     .collect()
