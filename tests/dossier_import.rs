@@ -21,6 +21,11 @@ fn local_ms(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
         .timestamp_millis()
 }
 
+/// The WAL test needs to be the only one of this file running its loads, as in
+/// tests/rating_import.rs: while another test of this process spawned `hailong`, its alone-load
+/// sometimes found the database still held (1 run of CI in several). The others share the lock.
+static LOADS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
 /// A seeded database with the birth-registration procedure (3 working days).
 async fn setup() -> (String, common::TestDb, Store, common::Seed, i64) {
     let (db, guard) = fresh_database().await;
@@ -35,6 +40,7 @@ const HEADER: &str = "code,unit_code,procedure_code,channel,applicant_name,recei
 
 #[tokio::test]
 async fn thousands_of_past_dossiers_load_with_generated_codes_that_later_intakes_continue() {
+    let _shared = LOADS.read().await;
     let (db, _guard, store, s, p) = setup().await;
     let dir = tempfile::tempdir().unwrap();
     // 3,000 dossiers, twelve a day from Monday 6 January 2020; every tenth returned late by a
@@ -226,6 +232,7 @@ async fn thousands_of_past_dossiers_load_with_generated_codes_that_later_intakes
 
 #[tokio::test]
 async fn a_bad_row_names_its_line_and_nothing_is_kept() {
+    let _shared = LOADS.read().await;
     let (db, _guard, store, _s, _p) = setup().await;
     let dir = tempfile::tempdir().unwrap();
     let good =
@@ -297,6 +304,7 @@ async fn a_bad_row_names_its_line_and_nothing_is_kept() {
 
 #[tokio::test]
 async fn a_code_repeated_in_a_later_chunk_of_the_file_names_its_line() {
+    let _shared = LOADS.read().await;
     let (db, _guard, store, _s, _p) = setup().await;
     let dir = tempfile::tempdir().unwrap();
     // The CLI reads 20,000 rows a chunk: line 20,002 is the first of the second.
@@ -333,6 +341,7 @@ async fn a_code_repeated_in_a_later_chunk_of_the_file_names_its_line() {
 
 #[tokio::test]
 async fn numbering_in_a_later_chunk_continues_after_codes_given_in_an_earlier_one() {
+    let _shared = LOADS.read().await;
     let (db, _guard, store, _s, _p) = setup().await;
     let dir = tempfile::tempdir().unwrap();
     // The first chunk (20,000 rows) gives the codes 0001–1000 of 2 March 2020 to its first
@@ -377,6 +386,7 @@ async fn numbering_in_a_later_chunk_continues_after_codes_given_in_an_earlier_on
 
 #[tokio::test]
 async fn a_row_without_a_code_is_numbered_after_its_days_given_codes_wherever_chunks_part() {
+    let _shared = LOADS.read().await;
     let (db, _guard, store, _s, _p) = setup().await;
     let dir = tempfile::tempdir().unwrap();
     // 19,999 codes of 1 March, then code 0001 of 2 March: the 20,000th row in the file's
@@ -415,6 +425,7 @@ async fn a_row_without_a_code_is_numbered_after_its_days_given_codes_wherever_ch
 
 #[tokio::test]
 async fn a_first_fill_writes_without_the_wal_only_when_alone_and_leaves_the_wal_on() {
+    let _alone = LOADS.write().await;
     let (db, _guard, store, _s, _p) = setup().await;
     // PostgreSQL has no journal mode to change.
     let Db::Sqlite(pool) = store.db().clone() else {
@@ -487,6 +498,7 @@ fn given_code_rows(body: &mut String, n: usize) {
 
 #[tokio::test]
 async fn a_load_written_through_one_open_copy_numbers_after_its_codes_and_keeps_every_field() {
+    let _shared = LOADS.read().await;
     let (db, _guard, store, _s, _p) = setup().await;
     let dir = tempfile::tempdir().unwrap();
     // Two chunks of given codes (numbers 0001–2000 on each of 20 days), then a third chunk whose
@@ -543,6 +555,7 @@ async fn a_load_written_through_one_open_copy_numbers_after_its_codes_and_keeps_
 
 #[tokio::test]
 async fn a_code_repeated_after_an_open_copy_names_its_line() {
+    let _shared = LOADS.read().await;
     let (db, _guard, store, _s, _p) = setup().await;
     let dir = tempfile::tempdir().unwrap();
     // Lines 2–40,001 give codes through one COPY; line 40,003 repeats line 2's.
@@ -586,6 +599,7 @@ async fn a_code_repeated_after_an_open_copy_names_its_line() {
 
 #[tokio::test]
 async fn codes_already_in_the_database_are_refused() {
+    let _shared = LOADS.read().await;
     let (db, _guard, store, _s, _p) = setup().await;
     let dir = tempfile::tempdir().unwrap();
     let first = write(
@@ -651,6 +665,7 @@ async fn codes_already_in_the_database_are_refused() {
 /// a database from before it keeps its dossiers, their history and their unique codes.
 #[tokio::test]
 async fn dossiers_their_history_and_unique_codes_survive_the_rebuild_of_migration_0022() {
+    let _shared = LOADS.read().await;
     let (db, _guard) = fresh_database().await;
     let store = Store::connect(&db).await.unwrap();
     macro_rules! up_to_0021 {
