@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use chrono::{Duration, NaiveDate, TimeZone};
 use chrono_tz::Asia::Ho_Chi_Minh;
-use common::{count, fresh_database, hailong, seed, write};
+use common::{LOADS, count, fresh_database, hailong, seed, write};
 use hailong::domain::dossier::{IntakeChannel, ReturnMethod, Status};
 use hailong::domain::limit::TimeLimit;
 use hailong::store::{Db, Store};
@@ -20,11 +20,6 @@ fn local_ms(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
         .unwrap()
         .timestamp_millis()
 }
-
-/// The WAL test needs to be the only one of this file running its loads, as in
-/// tests/rating_import.rs: while another test of this process spawned `hailong`, its alone-load
-/// sometimes found the database still held (1 run of CI in several). The others share the lock.
-static LOADS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 /// A seeded database with the birth-registration procedure (3 working days).
 async fn setup() -> (String, common::TestDb, Store, common::Seed, i64) {

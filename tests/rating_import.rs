@@ -6,17 +6,12 @@ mod common;
 
 use std::fmt::Write as _;
 
-use common::{count, fresh_database, hailong, seed, write};
+use common::{LOADS, count, fresh_database, hailong, seed, write};
 use hailong::domain::aggregate::dim;
 use hailong::domain::period::month_key;
 use hailong::domain::time::Month;
 use hailong::store::Db;
 use hailong::store::Store;
-
-/// The WAL test needs to be the only one of this file running its loads: while another test
-/// of this process spawned `hailong`, its alone-loads sometimes found the database still held
-/// for seconds (never when the tests ran one at a time). The others share the lock.
-static LOADS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 const HEADER: &str = "key,unit_code,counter_code,official_code,channel,rated_at,scale,level,answers,reasons,comment,dossier_code,flag_reason\n";
 

@@ -465,6 +465,11 @@ pub async fn birth_registration_procedure(store: &Store) -> i64 {
 }
 
 /// Runs the `hailong` command line on `db`.
+/// A test file's WAL test takes it to run its loads alone; the file's other tests that spawn
+/// loads share it. While another test of the process had spawned `hailong`, a load meant to
+/// have the database to itself sometimes found it held (never when tests ran one at a time).
+pub static LOADS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
 pub fn hailong(db: &str, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_hailong"))
         .args(["--database-url", db])
