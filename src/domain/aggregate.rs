@@ -12,7 +12,7 @@ use chrono::{Datelike, NaiveDate, Timelike};
 
 use super::calendar::{Timeliness, classify};
 use super::dossier::{IntakeChannel, Status};
-use super::period::{BucketKey, buckets_of, key_month, month_key};
+use super::period::{BALANCE, BucketKey, buckets_of, key_month, month_key};
 use super::scale::{Level, Scale};
 use super::time::{Millis, Month, local_time};
 
@@ -283,7 +283,10 @@ pub mod dossier_dim {
 /// The value columns of a dossier aggregate row. `overdue_delta` and `open_delta` are kept on
 /// month rows only, as differences: the open (or open and overdue) dossiers at the end of
 /// month M are the sum of the deltas of months up to M. That is how a past month's
-/// "unfinished and overdue" count (DOMAIN §6) stays exact without rescanning dossiers.
+/// "unfinished and overdue" count (DOMAIN §6) stays exact without rescanning dossiers. A
+/// unit's whole-unit differences are also summed in its `BALANCE` row, so that the end of a
+/// recent month is the balance less the few months after it, not the sum of every month since
+/// the first.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DossierCounts {
     pub received: i64,
@@ -410,7 +413,8 @@ pub fn dossier_cells(s: &DossierSnapshot) -> (Vec<(DossierCell, DossierCounts)>,
 }
 
 /// A month's contribution in the cells it counts in: the running open and overdue differences
-/// in the month only, everything else in its month, quarter and year.
+/// in the month (and, for the whole unit, its balance), everything else in its month, quarter
+/// and year.
 fn spread_dossier(
     unit_id: i64,
     m: Month,
@@ -430,12 +434,18 @@ fn spread_dossier(
         dim,
         key,
     };
-    std::iter::once((cell(month), c)).chain(
-        (wide != DossierCounts::default())
-            .then_some([(cell(quarter), wide), (cell(year), wide)])
-            .into_iter()
-            .flatten(),
-    )
+    let balance = DossierCounts {
+        overdue_delta: c.overdue_delta,
+        open_delta: c.open_delta,
+        ..DossierCounts::default()
+    };
+    let wide =
+        (wide != DossierCounts::default()).then_some([(cell(quarter), wide), (cell(year), wide)]);
+    let balance = (dim == dossier_dim::TOTAL && balance != DossierCounts::default())
+        .then_some((cell(BALANCE), balance));
+    std::iter::once((cell(month), c))
+        .chain(wide.into_iter().flatten())
+        .chain(balance)
 }
 
 /// Dossiers counted at month grain, then spread to quarters and years once (as `RatingTally`):
@@ -806,6 +816,14 @@ mod tests {
         assert_eq!(month_row(&cells, 202624).late, 1);
         assert_eq!(month_row(&cells, 202624).overdue_delta, 0);
         assert_eq!(month_row(&cells, 202600).received, 1);
+        // The balance sums the differences, nothing else: back to zero once finished.
+        assert_eq!(month_row(&cells, BALANCE), DossierCounts::default());
+        let open = dossier_cells(&snapshot(at(9, 28, 9), at(10, 5, 16))).0;
+        let balance = month_row(&open, BALANCE);
+        assert_eq!(
+            (balance.open_delta, balance.overdue_delta, balance.received),
+            (1, 1, 0)
+        );
     }
 
     #[test]

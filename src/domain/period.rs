@@ -24,6 +24,10 @@ pub fn year_key(year: i32) -> BucketKey {
     year * 100
 }
 
+/// The bucket of a unit's running balance of open and overdue dossiers (the sum of every
+/// month's differences). It sorts after every month, quarter and year, and names none of them.
+pub const BALANCE: BucketKey = 999_999;
+
 /// The month a month key names; None for quarter and year keys.
 pub fn key_month(key: BucketKey) -> Option<Month> {
     let m = key % 100;
