@@ -251,7 +251,13 @@ impl Dashboard {
                 .chain(children.iter().map(|l| l.id))
                 .collect();
             let (subs, sub_dossiers, open) = tokio::try_join!(
-                async { Ok::<_, ReportError>(store.units_satisfaction(set, &buckets).await?) },
+                async {
+                    Ok::<_, ReportError>(
+                        store
+                            .units_satisfaction_of(set, children.clone(), &buckets)
+                            .await?,
+                    )
+                },
                 async { Ok::<_, ReportError>(store.units_dossiers(set, &buckets).await?) },
                 open_at_end(store, &ids, period)
             )?;

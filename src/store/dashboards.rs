@@ -94,9 +94,35 @@ impl Store {
         set: UnitSet,
         buckets: &[BucketKey],
     ) -> Result<(Arc<Vec<UnitLabel>>, Vec<LevelCounts>)> {
+        // The labels, read at the same time, pick the set's units and add those nobody rated.
+        let (counts, labels) = tokio::try_join!(
+            self.units_rating_counts(set, buckets),
+            self.unit_labels(set)
+        )?;
+        Ok(in_label_order(labels, &counts))
+    }
+
+    /// `units_satisfaction` for a caller that holds the set's labels (`unit_labels(set)`)
+    /// already: a dashboard reads them first for its other sub-unit figures, and checking the
+    /// names' version again cost it one more statement.
+    pub async fn units_satisfaction_of(
+        &self,
+        set: UnitSet,
+        labels: Arc<Vec<UnitLabel>>,
+        buckets: &[BucketKey],
+    ) -> Result<(Arc<Vec<UnitLabel>>, Vec<LevelCounts>)> {
+        let counts = self.units_rating_counts(set, buckets).await?;
+        Ok(in_label_order(labels, &counts))
+    }
+
+    /// Whole-unit rating counts of the units of `set` that have any over `buckets`.
+    async fn units_rating_counts(
+        &self,
+        set: UnitSet,
+        buckets: &[BucketKey],
+    ) -> Result<rustc_hash::FxHashMap<i64, LevelCounts>> {
         // The set's totals from one range of the aggregate (dim 0, bucket, unit: migration
-        // 0010); the labels, read at the same time, pick the set's units and add those nobody
-        // rated. A unit has one total per bucket, so a one-bucket period needs no grouping;
+        // 0010). A unit has one total per bucket, so a one-bucket period needs no grouping;
         // a national list reads every unit's row rather than filtering the range by a join.
         let (cte, ids, bind) = set.sql();
         let filter = match set {
@@ -115,21 +141,13 @@ impl Store {
             ),
         };
         let bind = if filter.is_empty() { None } else { bind };
-        let (rows, labels) = tokio::try_join!(
-            fetch_packed::<IdLevelRow<i64>>(self, &sql, 8, bind.as_slice()),
-            self.unit_labels(set)
-        )?;
+        let rows = fetch_packed::<IdLevelRow<i64>>(self, &sql, 8, bind.as_slice()).await?;
         // Unit ids are ours, not a caller's: a fast hasher is safe here, and SipHash was a
         // few percent of a national ranking.
-        let counts: rustc_hash::FxHashMap<i64, LevelCounts> = rows
+        Ok(rows
             .into_iter()
             .map(|r| (r.0, level_counts((r.1, r.2, r.3, r.4, r.5, r.6, r.7))))
-            .collect();
-        let in_order = labels
-            .iter()
-            .map(|l| counts.get(&l.id).copied().unwrap_or_default())
-            .collect();
-        Ok((labels, in_order))
+            .collect())
     }
 
     /// The units of a set with their parent's name, by code. The whole country's units of a
@@ -287,4 +305,16 @@ impl Store {
         self.names.put(which, version, Arc::clone(&all));
         Ok(all)
     }
+}
+
+/// The labels with each one's counts (zeros for a unit without any), in the labels' order.
+fn in_label_order(
+    labels: Arc<Vec<UnitLabel>>,
+    counts: &rustc_hash::FxHashMap<i64, LevelCounts>,
+) -> (Arc<Vec<UnitLabel>>, Vec<LevelCounts>) {
+    let in_order = labels
+        .iter()
+        .map(|l| counts.get(&l.id).copied().unwrap_or_default())
+        .collect();
+    (labels, in_order)
 }
