@@ -207,6 +207,9 @@ impl From<Db> for Store {
 /// How long a SQLite connection waits for another's lock before it gives up.
 pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A PostgreSQL connection idle for longer is pinged before it is used again.
+const PG_PING_AFTER_IDLE: Duration = Duration::from_secs(5);
+
 impl Store {
     /// Opens the database named by `url` with durable settings: a write is acknowledged only
     /// once it is on disk (SQLite WAL with synchronous=FULL, PostgreSQL synchronous_commit=on).
@@ -221,6 +224,10 @@ impl Store {
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .min_connections(1)
+                // sqlx pings a connection each time the pool hands it out: on SQLite a round
+                // trip to the connection's thread before every statement, for a connection
+                // that is a file handle of this process and cannot be lost as a socket can.
+                .test_before_acquire(false)
                 .connect_with(opts)
                 .await?;
             Ok(Store::from(Db::Sqlite(pool)))
@@ -230,6 +237,19 @@ impl Store {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
+                // sqlx's default pings every connection it hands out: a round trip to the
+                // server before each statement, a dozen per dashboard. A connection in steady
+                // use is proven by its last statement; one that sat idle (the server may have
+                // restarted meanwhile) is still checked before use.
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for > PG_PING_AFTER_IDLE {
+                            sqlx::Connection::ping(conn).await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .connect_with(opts)
                 .await?;
             Ok(Store::from(Db::Postgres(pool)))
