@@ -988,11 +988,13 @@ impl Store {
                 CAST(SUM(CASE WHEN bucket = {BALANCE} THEN open_delta ELSE -open_delta END) AS BIGINT),
                 CAST(SUM(CASE WHEN bucket = {BALANCE} THEN overdue_delta ELSE -overdue_delta END) AS BIGINT)
              FROM dossier_agg
-             WHERE unit_id IN ({ids}) AND dim = 0 AND bucket > $1
+             WHERE unit_id IN ({ids}) AND dim = 0 AND bucket > {last}
                AND (bucket % 100 BETWEEN 1 AND 12 OR bucket = {BALANCE})
              GROUP BY unit_id"
         );
-        let rows: Vec<(i64, i64, i64)> = super::fetch_packed(self, &sql, 3, &[last.into()]).await?;
+        // The month is written in, not bound: with `bucket > $1` PostgreSQL never settled on a
+        // generic plan and planned the statement and its long IN list at every execution.
+        let rows: Vec<(i64, i64, i64)> = super::fetch_packed(self, &sql, 3, &[]).await?;
         Ok(rows
             .into_iter()
             .map(|(u, open, overdue)| (u, OpenNow { open, overdue }))
