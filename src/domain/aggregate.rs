@@ -434,17 +434,19 @@ fn spread_dossier(
         dim,
         key,
     };
-    let balance = DossierCounts {
-        overdue_delta: c.overdue_delta,
-        open_delta: c.open_delta,
-        ..DossierCounts::default()
-    };
-    let wide =
+    let quarter_and_year =
         (wide != DossierCounts::default()).then_some([(cell(quarter), wide), (cell(year), wide)]);
-    let balance = (dim == dossier_dim::TOTAL && balance != DossierCounts::default())
-        .then_some((cell(BALANCE), balance));
+    let balance =
+        (dim == dossier_dim::TOTAL && (c.open_delta, c.overdue_delta) != (0, 0)).then(|| {
+            let differences = DossierCounts {
+                overdue_delta: c.overdue_delta,
+                open_delta: c.open_delta,
+                ..DossierCounts::default()
+            };
+            (cell(BALANCE), differences)
+        });
     std::iter::once((cell(month), c))
-        .chain(wide.into_iter().flatten())
+        .chain(quarter_and_year.into_iter().flatten())
         .chain(balance)
 }
 
