@@ -78,11 +78,7 @@ pub(crate) fn expand(
 
 /// A unit and its ancestors, for each of `units`: `SELECT unit_id, ancestor_id`.
 pub(crate) fn ancestors_sql(units: &[i64]) -> String {
-    let ids = units
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let ids = keys_list(units);
     format!(
         "WITH RECURSIVE anc(unit_id, ancestor_id) AS (
             SELECT id, id FROM units WHERE id IN ({ids})
@@ -743,11 +739,9 @@ pub(crate) fn level_counts(r: LevelRow) -> LevelCounts {
     }
 }
 
-pub(crate) fn keys_list(keys: &[BucketKey]) -> String {
-    keys.iter()
-        .map(i32::to_string)
-        .collect::<Vec<_>>()
-        .join(",")
+/// Numbers (bucket keys, unit ids: ours, never a caller's text) as an SQL list, `1,2,3`.
+pub(crate) fn keys_list<T: ToString>(keys: &[T]) -> String {
+    keys.iter().map(T::to_string).collect::<Vec<_>>().join(",")
 }
 
 /// Open dossiers of a unit now: how many, and how many are overdue.
@@ -978,11 +972,7 @@ impl Store {
         if units.is_empty() {
             return Ok(HashMap::new());
         }
-        let ids = units
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
+        let ids = keys_list(units);
         let sql = format!(
             "SELECT unit_id,
                 CAST(SUM(CASE WHEN bucket = {BALANCE} THEN open_delta ELSE -open_delta END) AS BIGINT),
@@ -1010,11 +1000,7 @@ impl Store {
         if units.is_empty() {
             return Ok(HashMap::new());
         }
-        let ids = units
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
+        let ids = keys_list(units);
         let sql = format!(
             "SELECT unit_id, CAST(SUM(n) AS BIGINT), CAST(SUM(CASE WHEN due_day < $1 THEN n ELSE 0 END) AS BIGINT)
              FROM dossier_open_agg WHERE unit_id IN ({ids}) GROUP BY unit_id"

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::aggregates::keys_list;
 use super::{Result, Store, StoreError, with_pool};
 use crate::domain::period::{key_month, month_key};
 use crate::domain::target::{Comparison, Indicator, Rule, check_threshold};
@@ -70,14 +71,6 @@ fn record(r: Row) -> Option<TargetRecord> {
     })
 }
 
-fn ids(units: &[i64]) -> String {
-    units
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 impl Store {
     /// Every target, past and future, of the given units (for inheritance, pass the unit and
     /// its ancestors), by unit, indicator and month.
@@ -87,7 +80,7 @@ impl Store {
         }
         let sql = format!(
             "{SELECT} WHERE t.unit_id IN ({}) ORDER BY t.unit_id, t.indicator, t.valid_from",
-            ids(units)
+            keys_list(units)
         );
         let rows: Vec<Row> = with_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?;
         Ok(rows.into_iter().filter_map(record).collect())
