@@ -6,7 +6,9 @@ mod common;
 
 use std::fmt::Write as _;
 
-use common::{LOADS, count, fresh_database, hailong, seed, write};
+use common::{
+    LOADS, count, fresh_database, hailong, seed, sqlite_lock_holders, sqlite_released, write,
+};
 use hailong::domain::aggregate::dim;
 use hailong::domain::period::month_key;
 use hailong::domain::time::Month;
@@ -289,10 +291,15 @@ async fn a_big_first_load_goes_without_the_wal_only_when_alone_and_leaves_the_wa
     assert_eq!(store.rating_count().await.unwrap(), 0);
     pool.close().await;
     drop(store);
+    let held = sqlite_released(&path).await;
     // Alone: without the WAL. A failed load keeps nothing and puts the WAL back.
     let (ok, log) = load(&bad);
     assert!(!ok, "{log}");
-    assert!(log.contains("first fill wal=false"), "{log}");
+    assert!(
+        log.contains("first fill wal=false"),
+        "{log}\nheld before: {held:?}, after: {:?}",
+        sqlite_lock_holders(&path)
+    );
     assert_eq!(versions(), (2, 2));
     let (ok, log) = load(&good);
     assert!(ok, "{log}");

@@ -478,6 +478,48 @@ pub fn hailong(db: &str, args: &[&str]) -> std::process::Output {
         .expect("run hailong")
 }
 
+/// The processes holding a lock on the SQLite database at `path` (its file or its `-shm`),
+/// from Linux's lock table, as "pid N (command)".
+pub fn sqlite_lock_holders(path: &str) -> Vec<String> {
+    use std::os::unix::fs::MetadataExt;
+    let inodes: Vec<u64> = [path.to_string(), format!("{path}-shm")]
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok().map(|m| m.ino()))
+        .collect();
+    let table = std::fs::read_to_string("/proc/locks").unwrap_or_default();
+    let mut holders: Vec<String> = table
+        .lines()
+        .filter_map(|line| {
+            // "1: POSIX  ADVISORY  READ 1234 08:01:5678 128 128"
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let ino: u64 = fields.get(5)?.rsplit(':').next()?.parse().ok()?;
+            inodes.contains(&ino).then(|| {
+                let pid = fields[4];
+                let cmd = std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
+                    .unwrap_or_default()
+                    .replace('\0', " ");
+                format!("pid {pid} ({})", cmd.trim())
+            })
+        })
+        .collect();
+    holders.sort();
+    holders.dedup();
+    holders
+}
+
+/// Waits (up to ten seconds) until no process holds a lock on the SQLite database at `path`:
+/// a connection just closed may still have it for a moment. Returns who still holds it.
+pub async fn sqlite_released(path: &str) -> Vec<String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let holders = sqlite_lock_holders(path);
+        if holders.is_empty() || std::time::Instant::now() > deadline {
+            return holders;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// Writes a file into `dir` and returns its path.
 pub fn write(dir: &tempfile::TempDir, name: &str, body: &str) -> String {
     let p = dir.path().join(name);
