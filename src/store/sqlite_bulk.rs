@@ -346,8 +346,8 @@ pub(crate) async fn leave_wal_if_alone(
     match mode {
         Ok(mode) => Ok(mode.eq_ignore_ascii_case("delete")),
         Err(sqlx::Error::Database(e)) if e.message().contains("locked") => {
-            // Whether the holder is this process's own pool or another program: the tests
-            // that load alone have sometimes kept the WAL, for reasons not yet known.
+            // Whether the holder is this process's own pool or another program (in the
+            // tests, once, connections a closed pool had kept: see `Store::close`).
             tracing::info!(
                 pool_size = pool.size(),
                 pool_idle = pool.num_idle(),

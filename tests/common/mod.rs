@@ -464,12 +464,13 @@ pub async fn birth_registration_procedure(store: &Store) -> i64 {
         .unwrap()
 }
 
-/// Runs the `hailong` command line on `db`.
 /// A test file's WAL test takes it to run its loads alone; the file's other tests that spawn
-/// loads share it. While another test of the process had spawned `hailong`, a load meant to
-/// have the database to itself sometimes found it held (never when tests ran one at a time).
+/// loads share it. It was taken for a database found held by a load meant to have it alone;
+/// the holder turned out to be the test's own closed pool (see `Store::close`), but a load
+/// alone also gives the half-second retry of `leave_wal_if_alone` a core to itself.
 pub static LOADS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
+/// Runs the `hailong` command line on `db`.
 pub fn hailong(db: &str, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_hailong"))
         .args(["--database-url", db])
@@ -505,19 +506,6 @@ pub fn sqlite_lock_holders(path: &str) -> Vec<String> {
     holders.sort();
     holders.dedup();
     holders
-}
-
-/// Waits (up to ten seconds) until no process holds a lock on the SQLite database at `path`:
-/// a connection just closed may still have it for a moment. Returns who still holds it.
-pub async fn sqlite_released(path: &str) -> Vec<String> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let holders = sqlite_lock_holders(path);
-        if holders.is_empty() || std::time::Instant::now() > deadline {
-            return holders;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
 }
 
 /// Writes a file into `dir` and returns its path.
