@@ -131,6 +131,127 @@ async fn past_ratings_load_and_count_as_a_rebuild_would() {
     assert_eq!((ballots, flagged), (2 * (4000 - 80), 2 * 80));
 }
 
+/// A stored rating's fields, as `every_field_of_a_loaded_rating_is_stored_as_given` reads them.
+#[derive(Debug, PartialEq, sqlx::FromRow)]
+struct Stored {
+    channel: String,
+    counter_id: Option<i64>,
+    official_id: Option<i64>,
+    unit_id: i64,
+    form_version_id: i64,
+    scale: i64,
+    level: i64,
+    reasons: String,
+    answers: String,
+    comment: Option<String>,
+    dossier_code: Option<String>,
+    rated_at: i64,
+    received_at: i64,
+    flag_reason: Option<String>,
+    flagged: bool,
+}
+
+/// Every field of a loaded rating is stored as the file gives it, whichever way the rows reach
+/// the database (SQLite's inserts, PostgreSQL's binary COPY): text with commas, quotes and
+/// diacritics, empty fields as NULL, ids, scale and level, times (Vietnamese wall-clock time
+/// in the file, UTC milliseconds stored), flags.
+#[tokio::test]
+async fn every_field_of_a_loaded_rating_is_stored_as_given() {
+    let _shared = LOADS.read().await;
+    let (db, _guard) = fresh_database().await;
+    let store = Store::connect(&db).await.unwrap();
+    store.migrate().await.unwrap();
+    let s = seed(&store).await;
+    let dir = tempfile::tempdir().unwrap();
+    // A load big enough to go the bulk way (indexes and unique key built after the rows).
+    let mut body = ratings_file(12_000);
+    body.push_str("full-1,22525,Q2,VH02,qr,2026-10-01 08:05:30,5,1,attitude=1;handling=2,waiting|unclear,\"Chờ lâu, \"\"rất\"\" lâu\",22525-261001-0001,\n");
+    body.push_str("bare-1,22516,,,web,2026-11-30 23:59:00,2,2,,,,,Bấm thử\n");
+    let file = write(&dir, "fields.csv", &body);
+    let out = hailong(&db, &["import", "ratings", &file]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let vn = |y, m, d, h, min, sec| {
+        chrono::NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(h, min, sec)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis()
+            - 7 * 3_600_000
+    };
+    let sql = "SELECT channel, counter_id, official_id, unit_id, form_version_id,
+                      CAST(scale AS BIGINT) AS scale, CAST(level AS BIGINT) AS level, reasons,
+                      answers, comment, dossier_code, rated_at, received_at, flag_reason,
+                      flagged_at IS NOT NULL AS flagged
+               FROM ratings WHERE idempotency_key = $1";
+    let row = |key: &'static str| {
+        let store = store.clone();
+        async move {
+            match store.db() {
+                Db::Sqlite(p) => {
+                    sqlx::query_as::<_, Stored>(sql)
+                        .bind(key)
+                        .fetch_one(p)
+                        .await
+                }
+                Db::Postgres(p) => {
+                    sqlx::query_as::<_, Stored>(sql)
+                        .bind(key)
+                        .fetch_one(p)
+                        .await
+                }
+            }
+            .unwrap()
+        }
+    };
+    let at = vn(2026, 10, 1, 8, 5, 30);
+    assert_eq!(
+        row("full-1").await,
+        Stored {
+            channel: "qr".into(),
+            counter_id: Some(s.counter2),
+            official_id: Some(s.official2),
+            unit_id: s.commune_a,
+            form_version_id: s.form_version_id,
+            scale: 5,
+            level: 1,
+            reasons: r#"["waiting","unclear"]"#.into(),
+            answers: r#"{"attitude":1,"handling":2}"#.into(),
+            comment: Some(r#"Chờ lâu, "rất" lâu"#.into()),
+            dossier_code: Some("22525-261001-0001".into()),
+            rated_at: at,
+            received_at: at,
+            flag_reason: None,
+            flagged: false,
+        }
+    );
+    let at = vn(2026, 11, 30, 23, 59, 0);
+    assert_eq!(
+        row("bare-1").await,
+        Stored {
+            channel: "web".into(),
+            counter_id: None,
+            official_id: None,
+            unit_id: s.commune_b,
+            form_version_id: s.form_version_id,
+            scale: 2,
+            level: 2,
+            reasons: "[]".into(),
+            answers: "{}".into(),
+            comment: None,
+            dossier_code: None,
+            rated_at: at,
+            received_at: at,
+            flag_reason: Some("Bấm thử".into()),
+            flagged: true,
+        }
+    );
+}
+
 #[tokio::test]
 async fn a_bad_row_names_its_line_and_nothing_is_kept() {
     let _shared = LOADS.read().await;

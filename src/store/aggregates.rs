@@ -362,7 +362,7 @@ impl AggSink for sqlx::SqliteConnection {
 }
 
 /// Text as a quoted CSV field for COPY, quotes doubled.
-pub(crate) fn copy_quoted(out: &mut Vec<u8>, s: &str) {
+fn copy_quoted(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     for b in s.bytes() {
         if b == b'"' {

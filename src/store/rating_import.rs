@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use super::Db;
 use super::aggregates::{AggSink, J, agg_tally_cells};
-use super::dossier_import::CopyLine;
+use super::dossier_import::CopyTuple;
 use super::sqlite_bulk::{
     BULK_ROWS, back_to_wal, bulk_connection, drop_indexes_for_load, leave_wal_if_alone,
     restore_indexes, staged,
@@ -354,28 +354,32 @@ async fn explain_conflict(
     None
 }
 
+/// A rating as a row of the binary COPY of `COLUMNS`, whose types these calls follow. Empty
+/// text is stored as NULL, as the CSV COPY this replaced did.
 fn copy_row(out: &mut Vec<u8>, r: &Ready) {
-    CopyLine::new(out)
+    fn text(s: &Option<String>) -> Option<&str> {
+        s.as_deref().filter(|s| !s.is_empty())
+    }
+    CopyTuple::new(out, 16)
         .text(&r.key)
-        .word(r.channel)
-        .opt(r.counter_id)
-        .opt(r.official_id)
-        .int(r.unit_id)
-        .int(r.form_version_id)
-        .int(r.scale)
-        .int(r.level)
+        .text(r.channel)
+        .opt_int8(r.counter_id)
+        .opt_int8(r.official_id)
+        .int8(r.unit_id)
+        .int8(r.form_version_id)
+        .int2(r.scale)
+        .int2(r.level)
         .text(&r.reasons)
         .text(&r.answers)
-        .text(r.comment.as_deref().unwrap_or(""))
-        .text(r.dossier_code.as_deref().unwrap_or(""))
-        .int(r.rated_at)
-        .int(r.rated_at)
-        .opt(r.flagged_at)
-        .text(r.flag_reason.as_deref().unwrap_or(""))
-        .end();
+        .opt_text(text(&r.comment))
+        .opt_text(text(&r.dossier_code))
+        .int8(r.rated_at)
+        .int8(r.rated_at)
+        .opt_int8(r.flagged_at)
+        .opt_text(text(&r.flag_reason));
 }
 
-/// A chunk resolved to ids: its rows (or, for PostgreSQL, the rows as COPY text) and the
+/// A chunk resolved to ids: its rows (or, for PostgreSQL, the rows in COPY's binary format) and the
 /// lines, keys and dossier codes that explain a unique violation in it.
 struct Resolved {
     rows: Vec<Ready>,
@@ -421,7 +425,7 @@ macro_rules! refuse_repeated_key {
 /// Resolves the reader's chunks on a thread of its own while the caller writes the previous
 /// chunk: parsing, resolving and tallying, and writing each get a core instead of sharing the
 /// writer's. `first` is a chunk the caller already took from `chunks`. With `copy`, rows are
-/// turned into COPY text there too. Returns the resolved chunks and, once they are all
+/// turned into COPY's binary rows there too. Returns the resolved chunks and, once they are all
 /// through, the tally.
 fn resolve_stage(
     lookups: Lookups,
@@ -456,18 +460,18 @@ fn resolve_stage(
                     .collect();
                 let flagged = rows.iter().filter(|r| r.flagged_at.is_some()).count() as u64;
                 let count = rows.len() as u64;
-                let (rows, text) = if copy {
-                    let mut text = Vec::with_capacity(rows.len() * 160);
+                let (rows, tuples) = if copy {
+                    let mut tuples = Vec::with_capacity(rows.len() * 160);
                     for r in &rows {
-                        copy_row(&mut text, r);
+                        copy_row(&mut tuples, r);
                     }
-                    (Vec::new(), text)
+                    (Vec::new(), tuples)
                 } else {
                     (rows, Vec::new())
                 };
                 Ok(Resolved {
                     rows,
-                    copy: text,
+                    copy: tuples,
                     count,
                     flagged,
                     keys,
@@ -635,11 +639,11 @@ impl Store {
                     let mut suspects: Vec<(u64, String)> = Vec::new();
                     let mut copy = tx
                         .copy_in_raw(&format!(
-                            "COPY ratings ({COLUMNS}) FROM STDIN WITH (FORMAT csv)"
+                            "COPY ratings ({COLUMNS}) FROM STDIN WITH (FORMAT binary)"
                         ))
                         .await?;
-                    let mut failed = None;
-                    loop {
+                    let mut failed = copy.send(CopyTuple::HEADER).await.err().map(Into::into);
+                    while failed.is_none() {
                         let chunk = match first.take() {
                             Some(c) => Ok(c),
                             None => match resolved.recv().await {
@@ -671,6 +675,7 @@ impl Store {
                     // Duplicate keys surface here, when the server checks the last rows;
                     // which chunk failed is unknown, so the explanation searches the file's
                     // keys that are still held: the last chunk's.
+                    copy.send(CopyTuple::TRAILER).await?;
                     copy.finish().await?;
                     last_chunk.clear();
                     if unique_dropped {
