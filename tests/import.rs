@@ -25,6 +25,15 @@ async fn the_national_unit_list_loads_whole_and_reloads_idempotently() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("3355 created"));
+    // The command closed the database: on SQLite its file alone, copied as a backup would be,
+    // holds every unit (none left behind in a WAL beside it).
+    if let Some(path) = db.strip_prefix("sqlite://") {
+        let copy = format!("{path}.copy");
+        std::fs::copy(path, &copy).unwrap();
+        let backup = Store::connect(&format!("sqlite://{copy}")).await.unwrap();
+        assert_eq!(count(&backup, "SELECT COUNT(*) FROM units").await, 3355);
+        backup.close().await;
+    }
     let store = Store::connect(&db).await.unwrap();
     assert_eq!(
         count(

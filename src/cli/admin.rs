@@ -52,7 +52,10 @@ fn read_password() -> anyhow::Result<String> {
 }
 
 pub async fn run(database_url: &str, cmd: AdminCommand) -> anyhow::Result<()> {
-    let store = super::open_store(database_url).await?;
+    super::with_store(database_url, |store| run_on(store, cmd)).await
+}
+
+async fn run_on(store: crate::store::Store, cmd: AdminCommand) -> anyhow::Result<()> {
     match cmd {
         AdminCommand::Create {
             username,

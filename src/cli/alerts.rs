@@ -40,12 +40,15 @@ pub enum AlertsCommand {
 }
 
 pub async fn run(database_url: &str, cmd: AlertsCommand) -> anyhow::Result<()> {
+    super::with_store(database_url, |store| run_on(store, cmd)).await
+}
+
+async fn run_on(store: crate::store::Store, cmd: AlertsCommand) -> anyhow::Result<()> {
     let AlertsCommand::Check {
         min_n,
         public_url,
         mail,
     } = cmd;
-    let store = super::open_store(database_url).await?;
     let notifier = Notifier::from_config(mail.smtp_url.as_deref(), mail.smtp_from.as_deref())?;
     tracing::info!(mail = %notifier.describe(), "alert e-mails");
     let alerter = Alerter::new(store.clone(), Arc::new(notifier), min_n.max(1), &public_url);
@@ -54,6 +57,5 @@ pub async fn run(database_url: &str, cmd: AlertsCommand) -> anyhow::Result<()> {
         "Đã kiểm tra {} đơn vị: {} chỉ tiêu chưa đạt, {} cảnh báo mới / checked {} units: {} missed, {} new alerts",
         sum.units, sum.missed, sum.raised, sum.units, sum.missed, sum.raised
     );
-    store.close().await;
     Ok(())
 }

@@ -115,11 +115,11 @@ impl std::fmt::Display for DemoSummary {
 pub async fn run(database_url: &str, cmd: DemoCommand) -> anyhow::Result<()> {
     match cmd {
         DemoCommand::Load => {
-            let store = super::open_store(database_url).await?;
-            let sum = load(&store).await?;
-            println!("{sum}");
-            store.close().await;
-            Ok(())
+            super::with_store(database_url, |store| async move {
+                println!("{}", load(&store).await?);
+                Ok(())
+            })
+            .await
         }
         DemoCommand::Generate(args) => super::demo_generate::run(database_url, args).await,
     }

@@ -20,7 +20,10 @@ pub enum ExportWhat {
 }
 
 pub async fn run(database_url: &str, what: ExportWhat) -> anyhow::Result<()> {
-    let store = super::open_store(database_url).await?;
+    super::with_store(database_url, |store| run_on(store, what)).await
+}
+
+async fn run_on(store: crate::store::Store, what: ExportWhat) -> anyhow::Result<()> {
     let ExportWhat::Raw { out } = what;
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     for t in &TABLES {

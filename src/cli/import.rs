@@ -552,55 +552,61 @@ pub async fn run(database_url: &str, what: ImportWhat) -> anyhow::Result<()> {
     match what {
         ImportWhat::Units { file, valid_from } => {
             let rows = unit_rows(&Table::read(&file)?, valid_from)?;
-            let store = super::open_store(database_url).await?;
-            report("units", store.import_units(&rows).await.map_err(store_err)?);
+            super::with_store(database_url, |store| async move {
+                report("units", store.import_units(&rows).await.map_err(store_err)?);
+                Ok(())
+            })
+            .await
         }
         ImportWhat::Officials { file } => {
             let rows = official_rows(&Table::read(&file)?)?;
-            let store = super::open_store(database_url).await?;
-            report(
-                "officials",
-                store.import_officials(&rows).await.map_err(store_err)?,
-            );
+            super::with_store(database_url, |store| async move {
+                let s = store.import_officials(&rows).await.map_err(store_err)?;
+                report("officials", s);
+                Ok(())
+            })
+            .await
         }
         ImportWhat::Counters { file } => {
             let rows = counter_rows(&Table::read(&file)?)?;
-            let store = super::open_store(database_url).await?;
-            report(
-                "counters",
-                store.import_counters(&rows).await.map_err(store_err)?,
-            );
+            super::with_store(database_url, |store| async move {
+                let s = store.import_counters(&rows).await.map_err(store_err)?;
+                report("counters", s);
+                Ok(())
+            })
+            .await
         }
         ImportWhat::Procedures { file } => {
             let rows = procedure_rows(&Table::read(&file)?)?;
-            let store = super::open_store(database_url).await?;
-            report(
-                "procedures",
-                store
-                    .import_procedures(&rows, None)
-                    .await
-                    .map_err(store_err)?,
-            );
+            super::with_store(database_url, |store| async move {
+                let s = store.import_procedures(&rows, None).await;
+                report("procedures", s.map_err(store_err)?);
+                Ok(())
+            })
+            .await
         }
         ImportWhat::Dossiers { file } => {
             let chunks = super::bulk::stream_rows(&file, &DOSSIER_COLUMNS, |c| {
                 let cols = DossierColumns::new(c);
                 move |line, rec| cols.row(line, rec)
             })?;
-            let store = super::open_store(database_url).await?;
-            let started = std::time::Instant::now();
-            let s = store
-                .import_dossiers_stream(chunks)
-                .await
-                .map_err(store_err)?;
-            println!(
-                "dossiers: {} imported, {} codes generated, in {:.1} s (nhập {} hồ sơ, sinh {} mã); nothing kept on error",
-                s.imported,
-                s.codes_generated,
-                started.elapsed().as_secs_f64(),
-                s.imported,
-                s.codes_generated
-            );
+            super::with_store(database_url, |store| async move {
+                let started = std::time::Instant::now();
+                let s = store
+                    .import_dossiers_stream(chunks)
+                    .await
+                    .map_err(store_err)?;
+                println!(
+                    "dossiers: {} imported, {} codes generated, in {:.1} s (nhập {} hồ sơ, sinh {} mã); nothing kept on error",
+                    s.imported,
+                    s.codes_generated,
+                    started.elapsed().as_secs_f64(),
+                    s.imported,
+                    s.codes_generated
+                );
+                Ok(())
+            })
+            .await
         }
         ImportWhat::Ratings { file } => {
             let source = file
@@ -611,29 +617,30 @@ pub async fn run(database_url: &str, what: ImportWhat) -> anyhow::Result<()> {
                 let cols = super::bulk::RatingColumns::new(c);
                 move |line, rec| cols.row(line, rec)
             })?;
-            let store = super::open_store(database_url).await?;
-            let started = std::time::Instant::now();
-            let s = store
-                .import_ratings(&source, chunks)
-                .await
-                .map_err(store_err)?;
-            if s.form_created {
+            super::with_store(database_url, |store| async move {
+                let started = std::time::Instant::now();
+                let s = store
+                    .import_ratings(&source, chunks)
+                    .await
+                    .map_err(store_err)?;
+                if s.form_created {
+                    println!(
+                        "no rating form existed: the standard form was created as the default (đã tạo phiếu đánh giá mặc định)"
+                    );
+                }
                 println!(
-                    "no rating form existed: the standard form was created as the default (đã tạo phiếu đánh giá mặc định)"
+                    "ratings: {} imported ({} flagged), {} aggregate cells, in {:.1} s (nhập {} đánh giá); nothing kept on error",
+                    s.imported,
+                    s.flagged,
+                    s.aggregate_cells,
+                    started.elapsed().as_secs_f64(),
+                    s.imported
                 );
-            }
-            println!(
-                "ratings: {} imported ({} flagged), {} aggregate cells, in {:.1} s (nhập {} đánh giá); nothing kept on error",
-                s.imported,
-                s.flagged,
-                s.aggregate_cells,
-                started.elapsed().as_secs_f64(),
-                s.imported
-            );
-            store.close().await;
+                Ok(())
+            })
+            .await
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -74,6 +74,23 @@ pub async fn open_store(url: &str) -> anyhow::Result<crate::store::Store> {
     Ok(store)
 }
 
+/// Opens the store, runs `command` on it and closes it, whether the command succeeded or not:
+/// a SQLite database is then left whole in its one file (the WAL checkpointed and removed), so
+/// that a copy of the file taken afterwards has every change, and the next command finds no
+/// connection of this one in its way.
+pub async fn with_store<T, F>(
+    url: &str,
+    command: impl FnOnce(crate::store::Store) -> F,
+) -> anyhow::Result<T>
+where
+    F: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let store = open_store(url).await?;
+    let outcome = command(store.clone()).await;
+    store.close().await;
+    outcome
+}
+
 /// A database URL with its password hidden, for messages and logs.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -92,7 +109,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(&cli.database_url, args).await,
         Command::Migrate => {
-            open_store(&cli.database_url).await?;
+            open_store(&cli.database_url).await?.close().await;
             println!(
                 "Đã cập nhật cơ sở dữ liệu / database migrated: {}",
                 redact(&cli.database_url)

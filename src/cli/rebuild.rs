@@ -3,7 +3,10 @@
 //! or to check them.
 
 pub async fn run(database_url: &str) -> anyhow::Result<()> {
-    let store = super::open_store(database_url).await?;
+    super::with_store(database_url, run_on).await
+}
+
+async fn run_on(store: crate::store::Store) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let before = store.aggregates_dump().await?;
     store.aggregates_rebuild().await?;

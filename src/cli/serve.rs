@@ -46,7 +46,14 @@ pub struct ServeArgs {
 }
 
 pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
-    let store = super::open_store(database_url).await?;
+    super::with_store(database_url, |store| serve(store, database_url, args)).await
+}
+
+async fn serve(
+    store: crate::store::Store,
+    database_url: &str,
+    args: ServeArgs,
+) -> anyhow::Result<()> {
     let mut demo = false;
     if args.demo {
         if store.is_empty().await? {
@@ -76,6 +83,5 @@ pub async fn run(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(addr = %app.local_addr(), database = %super::redact(database_url), backend = store.backend(), "Hài Lòng is serving");
     println!("Hài Lòng: http://{}", app.local_addr());
     app.run_until(shutdown_signal()).await?;
-    store.close().await;
     Ok(())
 }
