@@ -45,14 +45,26 @@ fn ratings_file(n: usize) -> String {
     csv
 }
 
-#[tokio::test]
-async fn past_ratings_load_and_count_as_a_rebuild_would() {
-    let _shared = LOADS.read().await;
-    let (db, _guard) = fresh_database().await;
+/// A fresh database, migrated and seeded (two communes of Khánh Hòa with counters and officials),
+/// and a directory for the test's files.
+async fn setup() -> (
+    String,
+    common::TestDb,
+    Store,
+    common::Seed,
+    tempfile::TempDir,
+) {
+    let (db, guard) = fresh_database().await;
     let store = Store::connect(&db).await.unwrap();
     store.migrate().await.unwrap();
     let s = seed(&store).await;
-    let dir = tempfile::tempdir().unwrap();
+    (db, guard, store, s, tempfile::tempdir().unwrap())
+}
+
+#[tokio::test]
+async fn past_ratings_load_and_count_as_a_rebuild_would() {
+    let _shared = LOADS.read().await;
+    let (db, _guard, store, s, dir) = setup().await;
     // More than a chunk: the load drops and rebuilds the plain indexes of `ratings`.
     let file = write(&dir, "past.csv", &ratings_file(12_000));
     let out = hailong(&db, &["import", "ratings", &file]);
@@ -158,11 +170,7 @@ struct Stored {
 #[tokio::test]
 async fn every_field_of_a_loaded_rating_is_stored_as_given() {
     let _shared = LOADS.read().await;
-    let (db, _guard) = fresh_database().await;
-    let store = Store::connect(&db).await.unwrap();
-    store.migrate().await.unwrap();
-    let s = seed(&store).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard, store, s, dir) = setup().await;
     // A load big enough to go the bulk way (indexes and unique key built after the rows).
     let mut body = ratings_file(12_000);
     body.push_str("full-1,22525,Q2,VH02,qr,2026-10-01 08:05:30,5,1,attitude=1;handling=2,waiting|unclear,\"Chờ lâu, \"\"rất\"\" lâu\",22525-261001-0001,\n");
@@ -255,11 +263,7 @@ async fn every_field_of_a_loaded_rating_is_stored_as_given() {
 #[tokio::test]
 async fn a_bad_row_names_its_line_and_nothing_is_kept() {
     let _shared = LOADS.read().await;
-    let (db, _guard) = fresh_database().await;
-    let store = Store::connect(&db).await.unwrap();
-    store.migrate().await.unwrap();
-    seed(&store).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard, store, _s, dir) = setup().await;
     let good = "a,22525,Q1,VH01,kiosk,2026-10-01 08:00,3,5,,,,,\n";
     let cases = [
         (
@@ -315,11 +319,7 @@ async fn a_bad_row_names_its_line_and_nothing_is_kept() {
 #[tokio::test]
 async fn a_key_repeated_in_a_big_first_load_is_refused_by_its_line() {
     let _shared = LOADS.read().await;
-    let (db, _guard) = fresh_database().await;
-    let store = Store::connect(&db).await.unwrap();
-    store.migrate().await.unwrap();
-    seed(&store).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (db, _guard, store, _s, dir) = setup().await;
     // Loads big enough to go in bulk (indexes dropped, checks off on SQLite, COPY on
     // PostgreSQL, where a violation surfaces only when the stream ends, and where the keys'
     // unique constraint is built after the rows of a load into an empty table) still name the
@@ -371,16 +371,12 @@ async fn a_key_repeated_in_a_big_first_load_is_refused_by_its_line() {
 #[tokio::test]
 async fn a_big_first_load_goes_without_the_wal_only_when_alone_and_leaves_the_wal_on() {
     let _alone = LOADS.write().await;
-    let (db, _guard) = fresh_database().await;
-    let store = Store::connect(&db).await.unwrap();
-    store.migrate().await.unwrap();
-    seed(&store).await;
+    let (db, _guard, store, _s, dir) = setup().await;
     // PostgreSQL has no journal mode to change.
     let Db::Sqlite(_) = store.db() else {
         return;
     };
     let path = db.strip_prefix("sqlite://").unwrap().to_string();
-    let dir = tempfile::tempdir().unwrap();
     let good = write(&dir, "good.csv", &ratings_file(12_000));
     let mut body = ratings_file(12_000);
     body.push_str("x,99999,,,kiosk,2026-10-01 08:00,3,5,,,,,\n");
