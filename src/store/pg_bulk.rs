@@ -5,7 +5,8 @@
 //! primary key stay: they check the load. The price: until the commit, the dropped indexes
 //! hold an exclusive lock on the table, so other writers of it wait for the load (kiosks
 //! keep their ratings queued and send them afterwards); hence only while the table is small,
-//! which is when a desk loads its history.
+//! which is when a desk loads its history. The rows themselves go in COPY's binary format
+//! (`CopyTuple`).
 
 use super::sqlite_bulk::REBUILD_UP_TO;
 
@@ -132,4 +133,73 @@ async fn drop_constraint(
     Ok(Some(format!(
         "ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {def}"
     )))
+}
+
+/// One row of COPY's binary format: the server takes each field in its own representation
+/// instead of parsing text (10 million dossiers copied from a file on the server: 55 s in
+/// binary, 80 s as CSV, the server's single core being what the load waits for).
+pub(crate) struct CopyTuple<'a> {
+    out: &'a mut Vec<u8>,
+}
+
+impl<'a> CopyTuple<'a> {
+    /// What a binary COPY starts with: its signature, no flags, no header extension.
+    pub(crate) const HEADER: &'static [u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+    /// What it ends with: a row of -1 fields.
+    pub(crate) const TRAILER: &'static [u8] = &[0xff, 0xff];
+
+    pub(crate) fn new(out: &'a mut Vec<u8>, fields: i16) -> CopyTuple<'a> {
+        out.extend_from_slice(&fields.to_be_bytes());
+        CopyTuple { out }
+    }
+
+    fn field(&mut self, bytes: &[u8]) -> &mut Self {
+        // A field is at most a row's text, far below 2 GiB.
+        self.out
+            .extend_from_slice(&(bytes.len() as i32).to_be_bytes());
+        self.out.extend_from_slice(bytes);
+        self
+    }
+
+    pub(crate) fn text(&mut self, s: &str) -> &mut Self {
+        self.field(s.as_bytes())
+    }
+
+    /// Text or NULL.
+    pub(crate) fn opt_text(&mut self, s: Option<&str>) -> &mut Self {
+        match s {
+            Some(s) => self.text(s),
+            None => {
+                self.out.extend_from_slice(&(-1i32).to_be_bytes());
+                self
+            }
+        }
+    }
+
+    pub(crate) fn int2(&mut self, v: i16) -> &mut Self {
+        self.field(&v.to_be_bytes())
+    }
+
+    pub(crate) fn int4(&mut self, v: i32) -> &mut Self {
+        self.field(&v.to_be_bytes())
+    }
+
+    pub(crate) fn int8(&mut self, v: i64) -> &mut Self {
+        self.field(&v.to_be_bytes())
+    }
+
+    /// A `bigint` or NULL.
+    pub(crate) fn opt_int8(&mut self, v: Option<i64>) -> &mut Self {
+        match v {
+            Some(v) => self.int8(v),
+            None => {
+                self.out.extend_from_slice(&(-1i32).to_be_bytes());
+                self
+            }
+        }
+    }
+
+    pub(crate) fn boolean(&mut self, v: bool) -> &mut Self {
+        self.field(&[u8::from(v)])
+    }
 }

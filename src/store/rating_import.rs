@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use super::Db;
 use super::aggregates::{AggSink, J, agg_tally_cells};
-use super::dossier_import::CopyTuple;
+use super::pg_bulk::CopyTuple;
 use super::sqlite_bulk::{
     BULK_ROWS, back_to_wal, bulk_connection, drop_indexes_for_load, leave_wal_if_alone,
     restore_indexes, staged,
@@ -379,8 +379,8 @@ fn copy_row(out: &mut Vec<u8>, r: &Ready) {
         .opt_text(text(&r.flag_reason));
 }
 
-/// A chunk resolved to ids: its rows (or, for PostgreSQL, the rows in COPY's binary format) and the
-/// lines, keys and dossier codes that explain a unique violation in it.
+/// A chunk resolved to ids: its rows (or, for PostgreSQL, the rows in COPY's binary format)
+/// and the lines, keys and dossier codes that explain a unique violation in it.
 struct Resolved {
     rows: Vec<Ready>,
     copy: Vec<u8>,
