@@ -2,10 +2,11 @@
 
 use serde::Serialize;
 
-use super::units::ImportSummary;
+use super::units::{ImportSummary, UNIT_IDS_BY_CODE};
 use super::{Result, SUBTREE_CTE, Store, StoreError, unique_as, with_pool};
 use crate::domain::Msg;
 use crate::domain::time::{Millis, now_ms};
+use rustc_hash::FxHashMap;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct ServiceCenter {
@@ -227,35 +228,47 @@ impl Store {
     /// Loads service centres and counters; a centre is created when its unit has none of that
     /// name. Keyed by (centre, counter code); a bad row rolls back all.
     pub async fn import_counters(&self, rows: &[CounterImportRow]) -> Result<ImportSummary> {
+        // Units, desks and counters are read once, not looked up row by row (as for officials).
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
-            let mut sum = ImportSummary::default();
             let now = now_ms();
+            let units: FxHashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(UNIT_IDS_BY_CODE)
+                .fetch_all(&mut *tx).await?.into_iter().collect();
+            let mut centers: FxHashMap<(i64, String), i64> =
+                sqlx::query_as::<_, (i64, String, i64)>("SELECT unit_id, name, id FROM service_centers")
+                    .fetch_all(&mut *tx).await?.into_iter().map(|(u, n, id)| ((u, n), id)).collect();
+            let mut counters: FxHashMap<(i64, String), i64> =
+                sqlx::query_as::<_, (i64, String, i64)>("SELECT service_center_id, code, id FROM counters")
+                    .fetch_all(&mut *tx).await?.into_iter().map(|(c, code, id)| ((c, code), id)).collect();
+            let mut sum = ImportSummary::default();
             for r in rows {
-                let err = |vi: String, en: String| StoreError::ImportRow { line: r.line, msg: Msg::new(vi, en) };
-                let unit: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM units WHERE code = $1 ORDER BY (valid_to IS NULL) DESC, valid_from DESC LIMIT 1")
-                    .bind(&r.unit_code).fetch_optional(&mut *tx).await?;
-                let Some(unit_id) = unit else {
-                    return Err(err(format!("không có đơn vị mã {}", r.unit_code), format!("no unit with code {}", r.unit_code)));
+                let Some(&unit_id) = units.get(&r.unit_code) else {
+                    return Err(StoreError::ImportRow {
+                        line: r.line,
+                        msg: Msg::new(
+                            format!("không có đơn vị mã {}", r.unit_code),
+                            format!("no unit with code {}", r.unit_code),
+                        ),
+                    });
                 };
-                let center: Option<i64> = sqlx::query_scalar("SELECT id FROM service_centers WHERE unit_id = $1 AND name = $2")
-                    .bind(unit_id).bind(&r.center_name).fetch_optional(&mut *tx).await?;
-                let center_id = match center {
-                    Some(id) => id,
-                    None => sqlx::query_scalar("INSERT INTO service_centers (unit_id, name, address, created_at) VALUES ($1, $2, '', $3) RETURNING id")
-                        .bind(unit_id).bind(&r.center_name).bind(now).fetch_one(&mut *tx).await?,
+                let center_id = match centers.get(&(unit_id, r.center_name.clone())) {
+                    Some(&id) => id,
+                    None => {
+                        let id: i64 = sqlx::query_scalar("INSERT INTO service_centers (unit_id, name, address, created_at) VALUES ($1, $2, '', $3) RETURNING id")
+                            .bind(unit_id).bind(&r.center_name).bind(now).fetch_one(&mut *tx).await?;
+                        centers.insert((unit_id, r.center_name.clone()), id);
+                        id
+                    }
                 };
-                let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM counters WHERE service_center_id = $1 AND code = $2")
-                    .bind(center_id).bind(&r.counter_code).fetch_optional(&mut *tx).await?;
-                match existing {
-                    Some(id) => {
+                match counters.get(&(center_id, r.counter_code.clone())) {
+                    Some(&id) => {
                         sqlx::query("UPDATE counters SET name = $2 WHERE id = $1").bind(id).bind(&r.counter_name).execute(&mut *tx).await?;
                         sum.updated += 1;
                     }
                     None => {
-                        sqlx::query("INSERT INTO counters (service_center_id, code, name, active, created_at) VALUES ($1, $2, $3, TRUE, $4)")
-                            .bind(center_id).bind(&r.counter_code).bind(&r.counter_name).bind(now).execute(&mut *tx).await?;
+                        let id: i64 = sqlx::query_scalar("INSERT INTO counters (service_center_id, code, name, active, created_at) VALUES ($1, $2, $3, TRUE, $4) RETURNING id")
+                            .bind(center_id).bind(&r.counter_code).bind(&r.counter_name).bind(now).fetch_one(&mut *tx).await?;
+                        counters.insert((center_id, r.counter_code.clone()), id);
                         sum.created += 1;
                     }
                 }

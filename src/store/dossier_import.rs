@@ -282,10 +282,8 @@ struct Lookups {
 impl Lookups {
     async fn read(store: &Store) -> Result<Lookups> {
         let (units, procedures, officials, committed) = with_pool!(store, p => {
-            // Units in force win over dissolved ones of the same code: they come last.
-            let units: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT code, id FROM units ORDER BY (valid_to IS NULL), valid_from, id")
-                .fetch_all(p).await?;
+            let units: Vec<(String, i64)> =
+                sqlx::query_as(super::units::UNIT_IDS_BY_CODE).fetch_all(p).await?;
             let procedures: Vec<(String, i64, String, i64)> = sqlx::query_as(
                 "SELECT code, id, limit_kind, CAST(limit_value AS BIGINT) FROM procedures").fetch_all(p).await?;
             let officials: Vec<(String, i64)> =

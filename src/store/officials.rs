@@ -2,10 +2,11 @@
 
 use serde::Serialize;
 
-use super::units::ImportSummary;
+use super::units::{ImportSummary, UNIT_IDS_BY_CODE};
 use super::{Result, SUBTREE_CTE, Store, StoreError, unique_as, with_pool};
 use crate::domain::Msg;
 use crate::domain::time::now_ms;
+use rustc_hash::FxHashMap;
 
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct Official {
@@ -136,30 +137,39 @@ impl Store {
 
     /// Loads officials in one transaction, keyed by staff code; a bad row rolls back all.
     pub async fn import_officials(&self, rows: &[OfficialImportRow]) -> Result<ImportSummary> {
+        // Units and officials are read once, not looked up row by row: three statements a row
+        // were 4 s for the country's 14,507 officials on PostgreSQL.
         with_pool!(self, p => {
             let mut tx = p.begin().await?;
+            let units: FxHashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(UNIT_IDS_BY_CODE)
+                .fetch_all(&mut *tx).await?.into_iter().collect();
+            let mut officials: FxHashMap<String, i64> =
+                sqlx::query_as::<_, (String, i64)>("SELECT code, id FROM officials")
+                    .fetch_all(&mut *tx).await?.into_iter().collect();
             let mut sum = ImportSummary::default();
             for r in rows {
-                let err = |vi: String, en: String| StoreError::ImportRow { line: r.line, msg: Msg::new(vi, en) };
-                let unit: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM units WHERE code = $1 ORDER BY (valid_to IS NULL) DESC, valid_from DESC LIMIT 1")
-                    .bind(&r.unit_code).fetch_optional(&mut *tx).await?;
-                let Some(unit_id) = unit else {
-                    return Err(err(format!("không có đơn vị mã {}", r.unit_code), format!("no unit with code {}", r.unit_code)));
+                let Some(&unit_id) = units.get(&r.unit_code) else {
+                    return Err(StoreError::ImportRow {
+                        line: r.line,
+                        msg: Msg::new(
+                            format!("không có đơn vị mã {}", r.unit_code),
+                            format!("no unit with code {}", r.unit_code),
+                        ),
+                    });
                 };
-                let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM officials WHERE code = $1")
-                    .bind(&r.code).fetch_optional(&mut *tx).await?;
-                match existing {
-                    Some(id) => {
+                match officials.get(&r.code) {
+                    Some(&id) => {
                         sqlx::query("UPDATE officials SET unit_id = $2, full_name = $3, title = $4 WHERE id = $1")
                             .bind(id).bind(unit_id).bind(&r.full_name).bind(&r.title).execute(&mut *tx).await?;
                         sum.updated += 1;
                     }
                     None => {
-                        sqlx::query("INSERT INTO officials (unit_id, code, full_name, title, active, created_at)
-                                     VALUES ($1, $2, $3, $4, TRUE, $5)")
+                        // A code given twice in the file updates the row its first line made.
+                        let id: i64 = sqlx::query_scalar("INSERT INTO officials (unit_id, code, full_name, title, active, created_at)
+                                     VALUES ($1, $2, $3, $4, TRUE, $5) RETURNING id")
                             .bind(unit_id).bind(&r.code).bind(&r.full_name).bind(&r.title).bind(now_ms())
-                            .execute(&mut *tx).await?;
+                            .fetch_one(&mut *tx).await?;
+                        officials.insert(r.code.clone(), id);
                         sum.created += 1;
                     }
                 }

@@ -255,12 +255,9 @@ macro_rules! finish {
 macro_rules! read_lookups {
     ($conn:expr, $now:expr) => {{
         let mut l = Lookups::default();
-        // Units in force win over dissolved ones of the same code: they come last.
-        let units: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT code, id FROM units ORDER BY (valid_to IS NULL), valid_from, id",
-        )
-        .fetch_all(&mut *$conn)
-        .await?;
+        let units: Vec<(String, i64)> = sqlx::query_as(super::units::UNIT_IDS_BY_CODE)
+            .fetch_all(&mut *$conn)
+            .await?;
         l.units.extend(units);
         let officials: Vec<(String, i64)> = sqlx::query_as("SELECT code, id FROM officials")
             .fetch_all(&mut *$conn)

@@ -43,6 +43,12 @@ pub struct UnitImportRow {
     pub valid_to: Option<NaiveDate>,
 }
 
+/// Every unit's code and id, for an import to look codes up in: read into a map, the unit in
+/// force wins over dissolved ones of the same code (it comes last), and among several the one
+/// that began last.
+pub(crate) const UNIT_IDS_BY_CODE: &str =
+    "SELECT code, id FROM units ORDER BY (valid_to IS NULL), valid_from, id";
+
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
     pub created: u64,
