@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use super::Db;
+use super::pg_bulk::CopyTuple;
 use super::{Result, Store, with_pool};
 use crate::domain::aggregate::{
     Deltas, DossierCell, DossierCounts, DossierDeltas, LevelCounts, OpenCell, RatingCell,
@@ -361,36 +362,23 @@ impl AggSink for sqlx::SqliteConnection {
     }
 }
 
-/// Text as a quoted CSV field for COPY, quotes doubled.
-fn copy_quoted(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
-    for b in s.bytes() {
-        if b == b'"' {
-            out.push(b'"');
-        }
-        out.push(b);
-    }
-    out.push(b'"');
-}
-
-/// Rows as COPY's CSV: numbers bare, text always quoted (an empty string is not NULL).
-fn copy_csv<'a>(rows: impl Iterator<Item = AggRow<'a>>) -> Vec<u8> {
-    use std::io::Write;
-    let mut out = Vec::with_capacity(COPY_ROWS * 64);
+/// Rows in COPY's binary format, each field as its column's type in `types` (`AGG_PG_TYPES`):
+/// the server reads integers as they are stored instead of parsing their digits.
+fn copy_binary<'a>(rows: impl Iterator<Item = AggRow<'a>>, types: &[&str]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(COPY_ROWS * 96);
     for r in rows {
-        for (i, v) in r.as_ref().iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            match v {
-                J::I(n) | J::N(Some(n)) => {
-                    let _ = write!(out, "{n}");
-                }
-                J::S(t) | J::OS(Some(t)) => copy_quoted(&mut out, t),
-                J::N(None) | J::OS(None) => {}
-            }
+        let mut tuple = CopyTuple::new(&mut out, types.len() as i16);
+        for (v, ty) in r.as_ref().iter().zip(types) {
+            // `J::I` holds each column's value widened to i64 from its own type (a bucket's
+            // i32, a dimension's i16), so the narrowing casts give the value back.
+            match (v, *ty) {
+                (J::I(n) | J::N(Some(n)), "integer") => tuple.int4(*n as i32),
+                (J::I(n) | J::N(Some(n)), "smallint") => tuple.int2(*n as i16),
+                (J::I(n) | J::N(Some(n)), _) => tuple.int8(*n),
+                (J::S(t) | J::OS(Some(t)), _) => tuple.text(t),
+                (J::N(None) | J::OS(None), _) => tuple.opt_int8(None),
+            };
         }
-        out.push(b'\n');
     }
     out
 }
@@ -444,11 +432,16 @@ impl AggSink for sqlx::PgConnection {
                     (stage.as_str(), None)
                 };
                 let mut copy = self
-                    .copy_in_raw(&format!("COPY {into} {cols} FROM STDIN WITH (FORMAT csv)"))
+                    .copy_in_raw(&format!(
+                        "COPY {into} {cols} FROM STDIN WITH (FORMAT binary)"
+                    ))
                     .await?;
+                copy.send(CopyTuple::HEADER).await?;
                 while rows.len() > 0 {
-                    copy.send(copy_csv(rows.by_ref().take(COPY_ROWS))).await?;
+                    copy.send(copy_binary(rows.by_ref().take(COPY_ROWS), types))
+                        .await?;
                 }
+                copy.send(CopyTuple::TRAILER).await?;
                 copy.finish().await?;
                 if let Some(key) = key {
                     super::pg_bulk::restore_indexes(&mut *self, key.as_slice()).await?;
