@@ -315,28 +315,15 @@ pub(crate) async fn leave_wal_if_alone(
             None => tokio::time::sleep(std::time::Duration::from_millis(5)).await,
         }
     }
-    // Another program's connection answers "database is locked" at once rather than after
-    // the usual wait. SQLite's change of journal mode does not wait for a lock either, so a
-    // refusal is asked again for up to half a second: a connection closed just above (or by a
-    // program that has just finished) may still hold the file for a moment (seen: 1 load in
-    // 25 kept the WAL while alone), whereas a server that has it open stays.
+    // Asked once, without waiting for a lock: another program that has the file open (a
+    // server) keeps it open. (Loads that were alone and still found the file in use, 1 in 25
+    // in the tests, met connections a closed pool had kept: see `Store::close`.)
     sqlx::query("PRAGMA busy_timeout = 0")
         .execute(&mut *conn)
         .await?;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(500);
-    let mode = loop {
-        let mode: Result<String, sqlx::Error> = sqlx::query_scalar("PRAGMA journal_mode = DELETE")
-            .fetch_one(&mut *conn)
-            .await;
-        match mode {
-            Err(sqlx::Error::Database(e))
-                if e.message().contains("locked") && std::time::Instant::now() < deadline =>
-            {
-                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-            }
-            other => break other,
-        }
-    };
+    let mode: Result<String, sqlx::Error> = sqlx::query_scalar("PRAGMA journal_mode = DELETE")
+        .fetch_one(&mut *conn)
+        .await;
     sqlx::query(&format!(
         "PRAGMA busy_timeout = {}",
         super::SQLITE_BUSY_TIMEOUT.as_millis()
@@ -346,8 +333,6 @@ pub(crate) async fn leave_wal_if_alone(
     match mode {
         Ok(mode) => Ok(mode.eq_ignore_ascii_case("delete")),
         Err(sqlx::Error::Database(e)) if e.message().contains("locked") => {
-            // Whether the holder is this process's own pool or another program (in the
-            // tests, once, connections a closed pool had kept: see `Store::close`).
             tracing::info!(
                 pool_size = pool.size(),
                 pool_idle = pool.num_idle(),
