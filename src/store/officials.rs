@@ -2,9 +2,8 @@
 
 use serde::Serialize;
 
-use super::units::{ImportSummary, UNIT_IDS_BY_CODE};
+use super::units::{ImportSummary, UNIT_IDS_BY_CODE, unit_id_for_line};
 use super::{Result, SUBTREE_CTE, Store, StoreError, unique_as, with_pool};
-use crate::domain::Msg;
 use crate::domain::time::now_ms;
 use rustc_hash::FxHashMap;
 
@@ -148,15 +147,7 @@ impl Store {
                     .fetch_all(&mut *tx).await?.into_iter().collect();
             let mut sum = ImportSummary::default();
             for r in rows {
-                let Some(&unit_id) = units.get(&r.unit_code) else {
-                    return Err(StoreError::ImportRow {
-                        line: r.line,
-                        msg: Msg::new(
-                            format!("không có đơn vị mã {}", r.unit_code),
-                            format!("no unit with code {}", r.unit_code),
-                        ),
-                    });
-                };
+                let unit_id = unit_id_for_line(&units, r.line, &r.unit_code)?;
                 match officials.get(&r.code) {
                     Some(&id) => {
                         sqlx::query("UPDATE officials SET unit_id = $2, full_name = $3, title = $4 WHERE id = $1")

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::aggregates::agg_move_unit;
 use super::{Result, SUBTREE_CTE, Store, StoreError, with_pool};
+use crate::domain::Msg;
 use crate::domain::time::now_ms;
 use crate::domain::unit::UnitLevel;
 
@@ -48,6 +49,25 @@ pub struct UnitImportRow {
 /// that began last.
 pub(crate) const UNIT_IDS_BY_CODE: &str =
     "SELECT code, id FROM units ORDER BY (valid_to IS NULL), valid_from, id";
+
+/// The id of unit `code` in a map read with `UNIT_IDS_BY_CODE`, or the error that names the
+/// file's `line`.
+pub(crate) fn unit_id_for_line(
+    units: &rustc_hash::FxHashMap<String, i64>,
+    line: u64,
+    code: &str,
+) -> Result<i64> {
+    units
+        .get(code)
+        .copied()
+        .ok_or_else(|| StoreError::ImportRow {
+            line,
+            msg: Msg::new(
+                format!("không có đơn vị mã {code}"),
+                format!("no unit with code {code}"),
+            ),
+        })
+}
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
