@@ -465,9 +465,9 @@ pub async fn birth_registration_procedure(store: &Store) -> i64 {
 }
 
 /// A test file's WAL test takes it to run its loads alone; the file's other tests that spawn
-/// loads share it. It was taken for a database found held by a load meant to have it alone;
-/// the holder turned out to be the test's own closed pool (see `Store::close`), but a load
-/// alone also gives the half-second retry of `leave_wal_if_alone` a core to itself.
+/// loads share it. Taken when the holder that such a load sometimes found was suspected among
+/// the other tests; it was the test's own closed pool (see `Store::close`). Kept so that the
+/// WAL tests' loads do not share the two cores with other loads.
 pub static LOADS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 /// Runs the `hailong` command line on `db`.
