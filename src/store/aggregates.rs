@@ -376,7 +376,7 @@ fn copy_binary<'a>(rows: impl Iterator<Item = AggRow<'a>>, types: &[&str]) -> Ve
                 (J::I(n) | J::N(Some(n)), "smallint") => tuple.int2(*n as i16),
                 (J::I(n) | J::N(Some(n)), _) => tuple.int8(*n),
                 (J::S(t) | J::OS(Some(t)), _) => tuple.text(t),
-                (J::N(None) | J::OS(None), _) => tuple.opt_int8(None),
+                (J::N(None) | J::OS(None), _) => tuple.null(),
             };
         }
     }

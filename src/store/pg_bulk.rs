@@ -165,14 +165,17 @@ impl<'a> CopyTuple<'a> {
         self.field(s.as_bytes())
     }
 
+    /// NULL, of any type: a length of -1 and no bytes.
+    pub(crate) fn null(&mut self) -> &mut Self {
+        self.out.extend_from_slice(&(-1i32).to_be_bytes());
+        self
+    }
+
     /// Text or NULL.
     pub(crate) fn opt_text(&mut self, s: Option<&str>) -> &mut Self {
         match s {
             Some(s) => self.text(s),
-            None => {
-                self.out.extend_from_slice(&(-1i32).to_be_bytes());
-                self
-            }
+            None => self.null(),
         }
     }
 
@@ -192,10 +195,7 @@ impl<'a> CopyTuple<'a> {
     pub(crate) fn opt_int8(&mut self, v: Option<i64>) -> &mut Self {
         match v {
             Some(v) => self.int8(v),
-            None => {
-                self.out.extend_from_slice(&(-1i32).to_be_bytes());
-                self
-            }
+            None => self.null(),
         }
     }
 
