@@ -236,7 +236,10 @@ async fn main() {
     tokio::spawn(app.run_until(async {
         let _ = stopped.await;
     }));
-    let client = reqwest::Client::new();
+    // As a client on the same machine asks (no compression), and as a browser on the
+    // province's network does (gzip, which the server then spends time on).
+    let plain = reqwest::Client::builder().no_gzip().build().unwrap();
+    let gzip = reqwest::Client::builder().gzip(true).build().unwrap();
     let views = [
         (
             "dashboard: province, month",
@@ -261,13 +264,32 @@ async fn main() {
     ];
     for (name, path) in views {
         let url = format!("{base}{path}");
-        let f = time(name, || async {
-            let res = client.get(&url).bearer_auth(&token).send().await.unwrap();
-            assert_eq!(res.status(), 200, "{url}");
-            res.bytes().await.unwrap();
-        })
-        .await;
-        report(backend, name, "http", 1, f);
+        for (how, client) in [("http", &plain), ("http-gzip", &gzip)] {
+            let f = time(name, || async {
+                let res = client.get(&url).bearer_auth(&token).send().await.unwrap();
+                assert_eq!(res.status(), 200, "{url}");
+                res.bytes().await.unwrap();
+            })
+            .await;
+            report(backend, name, how, 1, f);
+        }
+        if wanted(name) {
+            let size = |encoding: &'static str| {
+                let url = &url;
+                let token = &token;
+                let plain = &plain;
+                async move {
+                    let req = plain.get(url).bearer_auth(token);
+                    let req = req.header("accept-encoding", encoding);
+                    req.send().await.unwrap().bytes().await.unwrap().len()
+                }
+            };
+            println!(
+                "{backend:<9} {name:<44} body       {} bytes, {} gzipped",
+                size("identity").await,
+                size("gzip").await
+            );
+        }
     }
     let _ = stop.send(());
     store.close().await;

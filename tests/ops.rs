@@ -75,6 +75,64 @@ async fn healthz_metrics_and_openapi_answer() {
     );
 }
 
+/// What a browser on the province's network asks for: large bodies come gzipped and read back
+/// the same; small ones, clients that do not accept gzip, and XLSX files (zip archives already)
+/// get the bytes as they are.
+#[tokio::test]
+async fn large_responses_are_gzipped_for_clients_that_accept_it() {
+    let app = TestApp::spawn().await;
+    seed(&app.store).await;
+    let plain = reqwest::Client::builder().no_gzip().build().unwrap();
+    let get = |path: &str, gzip: bool| {
+        let mut req = plain.get(app.url(path));
+        if gzip {
+            req = req.header("accept-encoding", "gzip");
+        }
+        req.send()
+    };
+    let identity = get("/api/v1/openapi.json", false).await.unwrap();
+    assert!(identity.headers().get("content-encoding").is_none());
+    let identity = identity.bytes().await.unwrap();
+    let zipped = get("/api/v1/openapi.json", true).await.unwrap();
+    assert_eq!(zipped.status(), 200);
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    assert!(
+        zipped.headers()["vary"]
+            .to_str()
+            .unwrap()
+            .contains("accept-encoding")
+    );
+    let zipped = zipped.bytes().await.unwrap();
+    assert!(
+        zipped.len() * 2 < identity.len(),
+        "{} bytes gzipped of {}",
+        zipped.len(),
+        identity.len()
+    );
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&zipped[..]),
+        &mut unzipped,
+    )
+    .unwrap();
+    assert_eq!(unzipped, identity);
+
+    let small = get("/healthz", true).await.unwrap();
+    assert!(small.headers().get("content-encoding").is_none());
+
+    let staff = app.login("leader").await;
+    let xlsx = plain
+        .get(app.url("/reports/officials.xlsx?month=2026-10"))
+        .header("cookie", &staff.cookie)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), 200);
+    assert!(xlsx.headers().get("content-encoding").is_none());
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+}
+
 #[tokio::test]
 async fn pages_carry_security_headers_and_errors_follow_the_language() {
     let app = TestApp::spawn().await;

@@ -13,6 +13,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{
+    DefaultPredicate, NotForContentType, Predicate, SizeAbove,
+};
 use tower_http::trace::TraceLayer;
 
 use crate::store::Store;
@@ -262,8 +267,23 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             8 * 1024 * 1024,
         ))
+        .layer(compression())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Gzip for the clients that accept it, at its fastest level: a national ranking is 1.3 MB of
+/// JSON (345 KB gzipped), which a leader's office reaches over the province's network, not
+/// over loopback; compressing it costs a few milliseconds (docs/BENCHMARKS.md). Small
+/// bodies, and XLSX files (zip archives already), go as they are.
+fn compression() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new()
+        .quality(CompressionLevel::Fastest)
+        .compress_when(
+            DefaultPredicate::new()
+                .and(SizeAbove::new(1024))
+                .and(NotForContentType::const_new(pages::XLSX)),
+        )
 }
 
 /// A bound, not yet running, server: tests bind port 0 and read the port back.
