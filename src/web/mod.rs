@@ -275,13 +275,16 @@ pub fn router(state: AppState) -> Router {
 /// Gzip for the clients that accept it, at its fastest level: a national ranking is 1.3 MB of
 /// JSON (345 KB gzipped), which a leader's office reaches over the province's network, not
 /// over loopback; compressing it costs a few milliseconds (docs/BENCHMARKS.md). Small
-/// bodies, and XLSX files (zip archives already), go as they are.
+/// bodies, and XLSX files (zip archives already), go as they are. So do HTML pages: they
+/// carry the session's CSRF token beside text the request chose (a search, a period), and
+/// compressing both together would let an eavesdropper guess the token from sizes (BREACH).
 fn compression() -> CompressionLayer<impl Predicate> {
     CompressionLayer::new()
         .quality(CompressionLevel::Fastest)
         .compress_when(
             DefaultPredicate::new()
                 .and(SizeAbove::new(1024))
+                .and(NotForContentType::const_new("text/html"))
                 .and(NotForContentType::const_new(pages::XLSX)),
         )
 }
