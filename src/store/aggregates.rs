@@ -780,7 +780,8 @@ impl Store {
                 // A connection of its own, closed afterwards, with helper threads for the
                 // GROUP BYs' sorts and the files mapped into memory: read page by page through
                 // system calls, the sorts' runs and the scans took most of the time (one
-                // rating dimension over 10M ratings: 29 s, 17 of them in the kernel; 19.6 s so).
+                // rating dimension over 10M ratings: 29 s, 17 of them in the kernel; 19.6 s with
+                // both).
                 let mut conn = p.acquire().await?;
                 conn.close_on_drop();
                 for pragma in ["PRAGMA threads = 2", "PRAGMA mmap_size = 2147418112"] {
