@@ -775,30 +775,28 @@ impl Store {
             Db::Postgres(_) => &PG_CLOCK,
         };
         let sql = rebuild_sql(clock, super::ratings::ballot_rows(self.db()));
+        macro_rules! run_all {
+            ($conn:expr) => {{
+                let mut tx = sqlx::Connection::begin($conn).await?;
+                for s in &sql {
+                    sqlx::query(s).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            }};
+        }
         match self.db() {
             Db::Sqlite(p) => {
-                // A connection of its own, closed afterwards, with helper threads for the
-                // GROUP BYs' sorts and the files mapped into memory: read page by page through
-                // system calls, the sorts' runs and the scans took most of the time (one
-                // rating dimension over 10M ratings: 29 s, 17 of them in the kernel; 19.6 s with
-                // both).
-                let mut conn = p.acquire().await?;
-                conn.close_on_drop();
-                for pragma in ["PRAGMA threads = 2", "PRAGMA mmap_size = 2147418112"] {
-                    sqlx::query(pragma).execute(&mut *conn).await?;
-                }
-                let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-                for s in &sql {
-                    sqlx::query(s).execute(&mut *tx).await?;
-                }
-                tx.commit().await?;
+                // A connection of its own with helper threads for the GROUP BYs' sorts and the
+                // files mapped into memory: read page by page through system calls, the sorts'
+                // runs and the scans took most of the time (one rating dimension over 10M
+                // ratings: 29 s, 17 of them in the kernel; 19.6 s with both).
+                let pragmas = ["PRAGMA threads = 2", "PRAGMA mmap_size = 2147418112"];
+                let mut conn = super::sqlite_bulk::connection_with(p, &pragmas).await?;
+                run_all!(&mut *conn)
             }
             Db::Postgres(p) => {
-                let mut tx = p.begin().await?;
-                for s in &sql {
-                    sqlx::query(s).execute(&mut *tx).await?;
-                }
-                tx.commit().await?;
+                let mut conn = p.acquire().await?;
+                run_all!(&mut *conn)
             }
         }
         self.settle_after_load(&[]).await;

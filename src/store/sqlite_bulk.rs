@@ -194,10 +194,13 @@ pub(crate) unsafe fn staged<'a, R: AsRef<[J<'a>]>>(
 /// indexes. Temporary storage stays in files: with `temp_store = MEMORY` SQLite's sorter
 /// keeps a whole index in one list and sorts it on one thread (`restore_indexes`).
 pub(crate) const BULK_PRAGMAS: [&str; 3] = [
-    "PRAGMA cache_size = -1000000",
+    BULK_CACHE,
     "PRAGMA temp.cache_size = -1000000",
     "PRAGMA threads = 2",
 ];
+
+/// The main page cache of a bulk load.
+const BULK_CACHE: &str = "PRAGMA cache_size = -1000000";
 
 /// The main page cache while indexes are built: SQLite's sorter cuts its input into runs of
 /// this size, sorts them on its helper threads and merges them. Runs of the bulk cache's size
@@ -275,7 +278,7 @@ pub(crate) async fn restore_indexes(
     for sql in definitions {
         sqlx::query(sql).execute(&mut *conn).await?;
     }
-    sqlx::query(BULK_PRAGMAS[0]).execute(&mut *conn).await?;
+    sqlx::query(BULK_CACHE).execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -291,13 +294,24 @@ pub(crate) async fn restore_indexes(
 pub(crate) async fn bulk_connection(
     pool: &sqlx::SqlitePool,
 ) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    conn.close_on_drop();
     // foreign_keys only changes outside a transaction, which this still is.
-    for pragma in BULK_PRAGMAS.iter().chain(&[
+    let checks_off = [
         "PRAGMA foreign_keys = OFF",
         "PRAGMA ignore_check_constraints = ON",
-    ]) {
+    ];
+    let pragmas: Vec<&str> = BULK_PRAGMAS.iter().chain(&checks_off).copied().collect();
+    connection_with(pool, &pragmas).await
+}
+
+/// A connection with `pragmas` set on it only: it is closed afterwards rather than returned to
+/// the pool with them.
+pub(crate) async fn connection_with(
+    pool: &sqlx::SqlitePool,
+    pragmas: &[&str],
+) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    conn.close_on_drop();
+    for pragma in pragmas {
         sqlx::query(pragma).execute(&mut *conn).await?;
     }
     Ok(conn)
