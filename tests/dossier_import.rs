@@ -739,3 +739,89 @@ async fn dossiers_their_history_and_unique_codes_survive_the_rebuild_of_migratio
         assert_eq!(on, 1, "the pool's connections keep foreign keys on");
     }
 }
+
+#[tokio::test]
+async fn dossiers_received_at_a_counter_count_towards_its_response_rate() {
+    use hailong::domain::aggregate::{DossierCounts, dossier_dim};
+    use hailong::domain::period::month_key;
+    use hailong::domain::time::Month;
+
+    let _shared = LOADS.read().await;
+    let (db, _guard, store, s, _p) = setup().await;
+    let dir = tempfile::tempdir().unwrap();
+    let header = "unit_code,procedure_code,applicant_name,received_at,status,finished_at,returned_at,official_code,counter_code\n";
+    let row = |counter: &str| {
+        format!(
+            "22525,1.001193,An,2026-10-05 08:00,10,2026-10-06 09:00,2026-10-06 10:00,VH01,{counter}\n"
+        )
+    };
+    // A code the unit's desk does not have is refused with its line, and nothing is kept.
+    let bad = write(
+        &dir,
+        "bad.csv",
+        &format!("{header}{}{}", row("Q1"), row("Q9")),
+    );
+    let out = hailong(&db, &["import", "dossiers", &bad]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 3: unit '22525' has no counter coded 'Q9'"),
+        "{err}"
+    );
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM dossiers").await, 0);
+
+    // Three handed back after intake at Q1, one at Q2, one with no counter known.
+    let body = [row("Q1"), row(" Q1 "), row("Q1"), row("Q2"), row("")].concat();
+    let file = write(&dir, "past.csv", &format!("{header}{body}"));
+    let out = hailong(&db, &["import", "dossiers", &file]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let at = |id: i64| format!("SELECT COUNT(*) FROM dossiers WHERE counter_id = {id}");
+    assert_eq!(count(&store, &at(s.counter1)).await, 3);
+    assert_eq!(count(&store, &at(s.counter2)).await, 1);
+
+    // The dashboard's counters read these returns, and a rebuild from the raw rows agrees.
+    let october = [month_key(Month::new(2026, 10).unwrap())];
+    let returned = |rows: Vec<(i64, DossierCounts)>| {
+        let mut v: Vec<(i64, i64)> = rows.into_iter().map(|(k, c)| (k, c.returned)).collect();
+        v.sort();
+        v
+    };
+    let incremental = store
+        .dossier_agg_by_key(s.commune_a, dossier_dim::COUNTER, &october)
+        .await
+        .unwrap();
+    assert_eq!(
+        returned(incremental),
+        [(0, 1), (s.counter1, 3), (s.counter2, 1)]
+    );
+    store.aggregates_rebuild().await.unwrap();
+    let rebuilt = store
+        .dossier_agg_by_key(s.commune_a, dossier_dim::COUNTER, &october)
+        .await
+        .unwrap();
+    assert_eq!(
+        returned(rebuilt),
+        [(0, 1), (s.counter1, 3), (s.counter2, 1)]
+    );
+    let unit = store.unit(s.commune_a).await.unwrap();
+    let d = hailong::report::dashboard::Dashboard::build(
+        &store,
+        &unit,
+        hailong::domain::period::Period::month(Month::new(2026, 10).unwrap()),
+        30,
+    )
+    .await
+    .unwrap();
+    let q1 = d
+        .counters
+        .iter()
+        .find(|c| c.counter_id == Some(s.counter1))
+        .unwrap();
+    assert_eq!(q1.returned, 3);
+    // Nobody rated: 0 ballots for 3 results handed back.
+    assert_eq!(q1.response_rate, Some(0.0));
+}

@@ -760,6 +760,23 @@ impl OfficialPlan {
         self.left.is_none()
     }
 
+    /// Code of the counter where the official received a dossier: one of those they serve, in
+    /// proportion to their share of half-days there, as `u` (in [0, 1)) falls.
+    fn desk(&self, u: f64) -> Option<String> {
+        let roster = self.spec().roster;
+        let total: f64 = roster.iter().map(|r| r.1).sum();
+        let mut left = u * total;
+        let k = roster
+            .iter()
+            .find(|r| {
+                left -= r.1;
+                left < 0.0
+            })
+            .or(roster.last())?
+            .0;
+        Some(counter_code(k))
+    }
+
     /// Employed on this day (leave aside).
     fn employed(&self, d: NaiveDate) -> bool {
         self.joined.is_none_or(|j| d >= j) && self.left.is_none_or(|l| d < l)
@@ -778,6 +795,11 @@ pub struct Plan {
     pub officials: Vec<OfficialPlan>,
     /// (centre, counter index in the centre), in creation order.
     pub counters: Vec<(usize, usize)>,
+}
+
+/// The code of a centre's counter `k` (0-based): Q01, Q02, …
+fn counter_code(k: usize) -> String {
+    format!("Q{:02}", k + 1)
 }
 
 fn month_index(first: NaiveDate, d: NaiveDate) -> usize {
@@ -1199,6 +1221,14 @@ pub fn dossier_rows(
                     } else {
                         official.map(|o| o.code.clone())
                     },
+                    // At one of the official's counters, spread as their ballots are; a
+                    // sequence rather than a draw, so the rest of the data set stays as it was.
+                    counter_code: if status == Status::RegisteredOnline {
+                        None
+                    } else {
+                        let u = (rows.len() as f64 * 0.618_033_988_749_895).fract();
+                        official.and_then(|o| o.desk(u))
+                    },
                 });
             }
         }
@@ -1313,7 +1343,7 @@ pub async fn load(store: &Store) -> anyhow::Result<DemoSummary> {
         for (k, (name, _)) in centre.counters.iter().enumerate() {
             let form = centre.two_level.then_some(two);
             let id = store
-                .counter_create(sc, &format!("Q{:02}", k + 1), name, form)
+                .counter_create(sc, &counter_code(k), name, form)
                 .await?;
             let (kiosk, _token) = store
                 .kiosk_register(id, &format!("Màn hình đánh giá – {name}"))

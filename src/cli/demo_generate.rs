@@ -140,7 +140,7 @@ pub const DOSSIERS: &str = "dossiers.csv";
 
 /// The header the ratings import reads.
 pub const RATINGS_HEADER: &str = "key,unit_code,counter_code,official_code,channel,rated_at,scale,level,answers,reasons,comment,dossier_code,flag_reason";
-pub const DOSSIERS_HEADER: &str = "code,unit_code,procedure_code,channel,applicant_name,received_at,due_at,status,finished_at,returned_at,supplement_count,return_method,official_code";
+pub const DOSSIERS_HEADER: &str = "code,unit_code,procedure_code,channel,applicant_name,received_at,due_at,status,finished_at,returned_at,supplement_count,return_method,official_code,counter_code";
 
 /// One written file.
 #[derive(Debug, Clone)]
@@ -729,6 +729,8 @@ struct Official {
     title: &'static str,
     /// "unit,Qk,official," for each of the official's counters (one or two).
     prefixes: Vec<Vec<u8>>,
+    /// "Qk" of each of them, where the official receives dossiers.
+    desks: Vec<String>,
     /// Share of citizens satisfied or better.
     satisfied: f64,
 }
@@ -799,6 +801,7 @@ impl Commune {
                 *rng.pick(&OTHER_TITLES)
             };
             officials.push(Official {
+                desks: theirs.iter().map(|q| format!("Q{}", q + 1)).collect(),
                 code: ocode,
                 name: full_name(&mut rng),
                 title,
@@ -1234,9 +1237,19 @@ impl World<'_> {
                 _ => b"desk",
             });
             buf.push(b',');
-            // A registration not yet received has had no official.
+            // A registration not yet received has had no official, nor a counter.
             if status != 1 {
                 buf.extend_from_slice(official.code.as_bytes());
+                buf.push(b',');
+                // Mostly at their first counter, as their ballots.
+                let desk = if official.desks.len() > 1 && rng.chance(0.3) {
+                    &official.desks[1]
+                } else {
+                    &official.desks[0]
+                };
+                buf.extend_from_slice(desk.as_bytes());
+            } else {
+                buf.push(b',');
             }
             buf.push(b'\n');
         }

@@ -38,7 +38,7 @@ pub enum ImportWhat {
     Procedures { file: PathBuf },
     /// Historical dossiers: [code], unit_code, procedure_code, [channel], applicant_name,
     /// received_at, [due_at], status, [finished_at], [returned_at], [supplement_count],
-    /// [return_method]. Times are local "YYYY-MM-DD HH:MM".
+    /// [return_method], [official_code], [counter_code]. Times are local "YYYY-MM-DD HH:MM".
     Dossiers { file: PathBuf },
     /// Past ratings, streamed (millions of rows): unit_code, rated_at, scale, level, [key],
     /// [counter_code], [official_code], [channel], [answers], [reasons], [comment],
@@ -458,6 +458,7 @@ pub struct DossierColumns {
     supplement_count: Col,
     return_method: Col,
     official_code: Col,
+    counter_code: Col,
 }
 
 impl DossierColumns {
@@ -476,6 +477,7 @@ impl DossierColumns {
             supplement_count: t.col("supplement_count"),
             return_method: t.col("return_method"),
             official_code: t.col("official_code"),
+            counter_code: t.col("counter_code"),
         }
     }
 
@@ -486,8 +488,10 @@ impl DossierColumns {
         let supplements = self.supplement_count.cell(rec);
         let return_method = self.return_method.cell(rec);
         let official = self.official_code.cell(rec);
+        let counter = self.counter_code.cell(rec);
         Ok(DossierImportRow {
             official_code: (!official.is_empty()).then(|| official.to_string()),
+            counter_code: (!counter.is_empty()).then(|| counter.to_string()),
             line,
             code: (!code.is_empty()).then(|| code.to_string()),
             unit_code: self.unit_code.need(line, rec)?.to_string(),

@@ -7,6 +7,44 @@ use super::{Result, SUBTREE_CTE, Store, StoreError, unique_as, with_pool};
 use crate::domain::time::{Millis, now_ms};
 use rustc_hash::FxHashMap;
 
+/// Each unit's counters with what an import needs of them, for loads that look one up per row
+/// of millions: several centres of one unit may reuse a code, and a unit has a handful of
+/// counters, so a short list beats a key built per row.
+pub(crate) type CountersByUnit<T> = FxHashMap<i64, Vec<(String, T)>>;
+
+/// The counter coded `code` at the desk of a unit (`unit_code` as the file gave it), or the
+/// error that names the file's line: no such counter, or several (in different centres).
+pub(crate) fn counter_of_unit<'a, T>(
+    counters: &'a CountersByUnit<T>,
+    unit_id: i64,
+    unit_code: &str,
+    code: &str,
+    line: u64,
+) -> Result<&'a T> {
+    let mut same_code = counters
+        .get(&unit_id)
+        .into_iter()
+        .flatten()
+        .filter(|(c, _)| c == code);
+    let (vi, en) = match (same_code.next(), same_code.next()) {
+        (Some((_, found)), None) => return Ok(found),
+        (Some(_), Some(_)) => (
+            format!("đơn vị '{unit_code}' có nhiều quầy mã '{code}' (ở các bộ phận khác nhau)"),
+            format!(
+                "unit '{unit_code}' has several counters coded '{code}' (in different centres)"
+            ),
+        ),
+        _ => (
+            format!("đơn vị '{unit_code}' không có quầy mã '{code}'"),
+            format!("unit '{unit_code}' has no counter coded '{code}'"),
+        ),
+    };
+    Err(StoreError::ImportRow {
+        line,
+        msg: crate::domain::Msg::new(vi, en),
+    })
+}
+
 #[derive(Debug, Clone, sqlx::FromRow, Serialize, utoipa::ToSchema)]
 pub struct ServiceCenter {
     pub id: i64,

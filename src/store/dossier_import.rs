@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use super::Db;
 use super::aggregates::{J, agg_apply};
+use super::counters::{CountersByUnit, counter_of_unit};
 use super::pg_bulk::{self, CopyTuple};
 use super::sqlite_bulk::{
     BULK_ROWS, Prepared, back_to_wal, bulk_connection, drop_indexes_for_load,
@@ -55,6 +56,9 @@ pub struct DossierImportRow {
     pub return_method: ReturnMethod,
     /// Code of the official who received it at the desk, if known.
     pub official_code: Option<String>,
+    /// Code of the counter of the unit's desk where it was received, if known: the counter's
+    /// response rate (ballots / results handed back) counts it.
+    pub counter_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -92,6 +96,7 @@ struct Ready {
     supplement_count: i32,
     secret: String,
     received_by: Option<i64>,
+    counter_id: Option<i64>,
 }
 
 /// Checks what one row says about itself (no database).
@@ -259,7 +264,7 @@ fn code_hash(code: &str) -> u64 {
 }
 const COLUMNS: &str = "code, lookup_secret, unit_id, procedure_id, channel, status, applicant_name,
     return_method, limit_kind, limit_value, registered_at, received_at, due_at, finished_at,
-    returned_at, supplement_count, received_by, imported, imported_at, updated_at";
+    returned_at, supplement_count, received_by, counter_id, imported, imported_at, updated_at";
 
 /// Rows as the reader produces them: a chunk, or the reason reading stopped.
 pub type DossierChunks = mpsc::Receiver<Result<Vec<DossierImportRow>>>;
@@ -271,6 +276,7 @@ struct Lookups {
     unit_codes: FxHashMap<i64, String>,
     procedures: FxHashMap<String, (i64, TimeLimit)>,
     officials: FxHashMap<String, i64>,
+    counters: CountersByUnit<i64>,
     /// Procedures for which some unit committed a shorter limit.
     committed: FxHashSet<i64>,
     limits: FxHashMap<(i64, i64, NaiveDate), TimeLimit>,
@@ -281,23 +287,34 @@ struct Lookups {
 
 impl Lookups {
     async fn read(store: &Store) -> Result<Lookups> {
-        let (units, procedures, officials, committed) = with_pool!(store, p => {
+        let (units, procedures, officials, counters, committed) = with_pool!(store, p => {
             let units: Vec<(String, i64)> =
                 sqlx::query_as(super::units::UNIT_IDS_BY_CODE).fetch_all(p).await?;
             let procedures: Vec<(String, i64, String, i64)> = sqlx::query_as(
                 "SELECT code, id, limit_kind, CAST(limit_value AS BIGINT) FROM procedures").fetch_all(p).await?;
             let officials: Vec<(String, i64)> =
                 sqlx::query_as("SELECT code, id FROM officials").fetch_all(p).await?;
+            let counters: Vec<(i64, String, i64)> = sqlx::query_as(
+                "SELECT sc.unit_id, c.code, c.id FROM counters c
+                 JOIN service_centers sc ON sc.id = c.service_center_id").fetch_all(p).await?;
             let committed: Vec<i64> =
                 sqlx::query_scalar("SELECT DISTINCT procedure_id FROM procedure_limits").fetch_all(p).await?;
-            Ok::<_, StoreError>((units, procedures, officials, committed))
+            Ok::<_, StoreError>((units, procedures, officials, counters, committed))
         })?;
         let mut procs = FxHashMap::default();
         for (code, id, kind, value) in procedures {
             let limit = TimeLimit::from_parts(&kind, value).map_err(StoreError::Invalid)?;
             procs.insert(code, (id, limit));
         }
+        let mut by_unit = CountersByUnit::default();
+        for (unit, code, id) in counters {
+            by_unit
+                .entry(unit)
+                .or_insert_with(Vec::new)
+                .push((code, id));
+        }
         Ok(Lookups {
+            counters: by_unit,
             unit_codes: units.iter().map(|(c, id)| (*id, c.clone())).collect(),
             units: units.into_iter().collect(),
             procedures: procs,
@@ -400,9 +417,14 @@ impl Lookups {
                 )
             })?),
         };
+        let counter_id = match r.counter_code.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(c) => Some(*counter_of_unit(&self.counters, unit_id, uc, c, line)?),
+        };
         let received = local_ms(r.received_at);
         Ok(Ready {
             received_by,
+            counter_id,
             line,
             code,
             day,
@@ -435,7 +457,7 @@ fn trimmed(s: String) -> String {
 
 /// A dossier as a row of the binary COPY of `COLUMNS`, whose types these calls follow.
 fn copy_row(out: &mut Vec<u8>, code: &str, r: &Ready, now: Millis) {
-    CopyTuple::new(out, 20)
+    CopyTuple::new(out, 21)
         .text(code)
         .text(&r.secret)
         .int8(r.unit_id)
@@ -454,6 +476,7 @@ fn copy_row(out: &mut Vec<u8>, code: &str, r: &Ready, now: Millis) {
         .opt_int8(r.returned_at)
         .int4(r.supplement_count)
         .opt_int8(r.received_by)
+        .opt_int8(r.counter_id)
         .boolean(true)
         .int8(now)
         .int8(now);
@@ -1118,7 +1141,7 @@ impl Store {
                                     handle.as_raw_handle(),
                                     &format!(
                                         "INSERT INTO dossiers ({COLUMNS}) VALUES ({})",
-                                        ["?"; 20].join(", ")
+                                        ["?"; 21].join(", ")
                                     ),
                                 )?
                             };
@@ -1141,6 +1164,7 @@ impl Store {
                                     J::N(r.returned_at),
                                     J::I(r.supplement_count.into()),
                                     J::N(r.received_by),
+                                    J::N(r.counter_id),
                                     J::I(1),
                                     J::I(now),
                                     J::I(now),
@@ -1401,7 +1425,7 @@ fn snapshot(r: &Ready, now: Millis) -> DossierSnapshot {
         finished_at: r.finished_at,
         returned_at: r.returned_at,
         supplement_count: r.supplement_count,
-        counter_id: None,
+        counter_id: r.counter_id,
         updated_at: now,
     }
 }
@@ -1469,6 +1493,7 @@ mod tests {
             supplement_count: 0,
             secret: String::new(),
             received_by: None,
+            counter_id: None,
         })
     }
 

@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 
 use super::Db;
 use super::aggregates::{AggSink, J, agg_tally_cells};
+use super::counters::{CountersByUnit, counter_of_unit};
 use super::pg_bulk::CopyTuple;
 use super::sqlite_bulk::{
     BULK_ROWS, back_to_wal, bulk_connection, drop_indexes_for_load, leave_wal_if_alone,
@@ -78,9 +79,8 @@ type CounterForm = (i64, Option<i64>);
 struct Lookups {
     units: FxHashMap<String, i64>,
     officials: FxHashMap<String, i64>,
-    /// unit → (counter code, counter, its form); several centres of one unit may reuse a code,
-    /// and a unit has a handful of counters: a short list beats a key built per row.
-    counters: FxHashMap<i64, Vec<(String, CounterForm)>>,
+    /// unit → (counter code, counter, its form).
+    counters: CountersByUnit<CounterForm>,
     /// Current version of each form.
     form_versions: FxHashMap<i64, i64>,
     default_version: i64,
@@ -139,35 +139,8 @@ impl Lookups {
         let (counter_id, form_id) = match r.counter_code.as_deref().map(str::trim) {
             None | Some("") => (None, None),
             Some(c) => {
-                let mut same_code = self
-                    .counters
-                    .get(&unit_id)
-                    .into_iter()
-                    .flatten()
-                    .filter(|(code, _)| code == c);
-                match (same_code.next(), same_code.next()) {
-                    (Some((_, (id, form))), None) => (Some(*id), *form),
-                    (Some(_), Some(_)) => {
-                        return Err(row_err(
-                            line,
-                            format!(
-                                "đơn vị '{}' có nhiều quầy mã '{c}' (ở các bộ phận khác nhau)",
-                                r.unit_code
-                            ),
-                            format!(
-                                "unit '{}' has several counters coded '{c}' (in different centres)",
-                                r.unit_code
-                            ),
-                        ));
-                    }
-                    _ => {
-                        return Err(row_err(
-                            line,
-                            format!("đơn vị '{}' không có quầy mã '{c}'", r.unit_code),
-                            format!("unit '{}' has no counter coded '{c}'", r.unit_code),
-                        ));
-                    }
-                }
+                let (id, form) = *counter_of_unit(&self.counters, unit_id, &r.unit_code, c, line)?;
+                (Some(id), form)
             }
         };
         let form_version_id = form_id
